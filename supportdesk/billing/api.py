@@ -1,0 +1,332 @@
+"""The billing part of the REST API, mounted at ``/api/billing``: time entries, the timer, packs
+and month statements. Thin: every write is a ``billing.services`` call; refusals keep the
+services' stable codes in the API's ``{code, detail, field}`` shape."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as HttpStatus
+
+from supportdesk.accounts.models import Organization, User
+from supportdesk.api import errors
+from supportdesk.api.auth import caller, require_agent
+from supportdesk.api.paging import paged
+from supportdesk.api.schemas import Page
+from supportdesk.billing import services
+from supportdesk.billing.choices import EntrySource
+from supportdesk.billing.errors import BillingError, BillingErrorCode
+from supportdesk.billing.models import TimeEntry
+from supportdesk.billing.periods import parse_month
+from supportdesk.billing.render import as_dict
+from supportdesk.billing.statement import build_statement
+from supportdesk.plans.choices import PackKind
+from supportdesk.plans.models import HourPack
+from supportdesk.tickets.models import Case
+
+router = Router(tags=["billing"])
+
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Note = Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")]
+Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")]
+Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-03"])]
+
+#: HTTP status of each refusal: overlaps and timers conflict with the agent's other work.
+STATUS = {
+    BillingErrorCode.OVERLAP: 409,
+    BillingErrorCode.TIMER_RUNNING: 409,
+    BillingErrorCode.NO_TIMER: 409,
+    BillingErrorCode.NOT_AN_AGENT: 403,
+}
+CONFLICT = {409: errors.Error}
+
+
+def _refused(error: BillingError) -> errors.ApiError:
+    return errors.ApiError(STATUS.get(error.code, 400), error.code, error.message, error.field)
+
+
+class TimeEntryIn(Schema):
+    case_id: Id
+    start: datetime = Field(description="Aware ISO 8601; seconds are dropped.")
+    end: datetime
+    billable: bool = True
+    note: Note = ""
+    by: str | None = Field(None, description="Email of the agent who worked (default: caller).")
+
+
+class TimerIn(Schema):
+    case_id: Id
+    billable: bool = True
+    note: Note = ""
+
+
+class TimeEntryOut(Schema):
+    id: int
+    case_id: int
+    organization: str | None
+    by: str
+    start: datetime
+    end: datetime | None
+    billable: bool
+    note: str
+    source: EntrySource
+
+
+class TimeEntryFilters(Schema):
+    case_id: Id | None = None
+    organization: Slug | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10**9)
+
+
+class TimeEntryPage(Page):
+    items: list[TimeEntryOut]
+
+
+class PackIn(Schema):
+    organization: Slug
+    kind: PackKind
+    hours: Decimal = Field(gt=0, max_digits=8, decimal_places=2)
+    purchased: date | None = None
+    start_month: date | None = None
+    end_month: date | None = None
+
+
+class PackOut(Schema):
+    id: int
+    organization: str
+    kind: PackKind
+    hours: str
+    purchased: date | None
+    start_month: date | None
+    end_month: date | None
+
+
+def _entry(entry: TimeEntry) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "case_id": entry.case_id,
+        "organization": entry.organization.slug if entry.organization else None,
+        "by": entry.agent.email,
+        "start": entry.start,
+        "end": entry.end,
+        "billable": entry.billable,
+        "note": entry.note,
+        "source": entry.source,
+    }
+
+
+def _pack(pack: HourPack) -> dict[str, Any]:
+    return {
+        "id": pack.pk,
+        "organization": pack.organization.slug,
+        "kind": pack.kind,
+        "hours": str(pack.hours),
+        "purchased": pack.purchased,
+        "start_month": pack.start_month,
+        "end_month": pack.end_month,
+    }
+
+
+def _organizations(user: User) -> QuerySet[Organization]:
+    """Agents: all; a customer administrator: their own; anyone else: none (billing is theirs)."""
+    if user.is_agent or user.is_superuser:
+        return Organization.objects.all()
+    contact = user.contact_or_none
+    if contact is None or contact.role != "admin":
+        return Organization.objects.none()
+    return Organization.objects.filter(pk=contact.organization_id)
+
+
+def _agent(email: str | None, user: User) -> User:
+    if email is None:
+        return user
+    agent = User.objects.filter(email__iexact=email.strip(), agent__isnull=False).first()
+    if agent is None:
+        raise errors.unknown("by", _("No agent with that email."))
+    return agent
+
+
+# ---------------------------------------------------------------------------- entries
+
+
+@router.get("/time-entries", response={200: TimeEntryPage, **errors.READ})
+def list_time_entries(request: HttpRequest, filters: Query[TimeEntryFilters]) -> dict:
+    """Agents: every entry; customer administrators: their organization's."""
+    rows = TimeEntry.objects.visible_to(caller(request)).select_related("agent", "organization")
+    if filters.case_id is not None:
+        rows = rows.filter(case_id=filters.case_id)
+    if filters.organization is not None:
+        rows = rows.filter(organization__slug=filters.organization)
+    return paged(rows.order_by("start", "id"), filters, _entry)
+
+
+@router.post("/time-entries", response={201: TimeEntryOut, **errors.WRITE_ONE, **CONFLICT})
+def record_time(request: HttpRequest, payload: TimeEntryIn) -> HttpStatus[dict]:
+    """Record finished work; 409 ``overlap`` when it meets another entry of the same agent."""
+    user = caller(request)
+    require_agent(user)
+    case = Case.objects.filter(pk=payload.case_id).first()
+    if case is None:
+        raise errors.unknown("case_id", _("No case with that id."))
+    try:
+        entry = services.record_work(
+            case,
+            _agent(payload.by, user),
+            payload.start,
+            payload.end,
+            payload.billable,
+            payload.note,
+            source=EntrySource.API,
+        )
+    except BillingError as error:
+        raise _refused(error) from None
+    return HttpStatus(201, _entry(entry))
+
+
+@router.delete("/time-entries/{entry_id}", response={204: None, **errors.WRITE_ONE})
+def delete_time_entry(request: HttpRequest, entry_id: Id) -> HttpStatus[None]:
+    user = caller(request)
+    require_agent(user)
+    entry = TimeEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        raise Http404
+    services.delete_entry(entry, actor=user)
+    return HttpStatus(204, None)
+
+
+@router.post("/timer/start", response={201: TimeEntryOut, **errors.WRITE_ONE, **CONFLICT})
+def start_timer(request: HttpRequest, payload: TimerIn) -> HttpStatus[dict]:
+    user = caller(request)
+    require_agent(user)
+    case = Case.objects.filter(pk=payload.case_id).first()
+    if case is None:
+        raise errors.unknown("case_id", _("No case with that id."))
+    try:
+        entry = services.start_timer(case, user, payload.billable, payload.note)
+    except BillingError as error:
+        raise _refused(error) from None
+    return HttpStatus(201, _entry(entry))
+
+
+@router.post("/timer/stop", response={200: TimeEntryOut, **errors.WRITE, **CONFLICT})
+def stop_timer(request: HttpRequest) -> dict:
+    user = caller(request)
+    require_agent(user)
+    try:
+        return _entry(services.stop_timer(user))
+    except BillingError as error:
+        raise _refused(error) from None
+
+
+# ---------------------------------------------------------------------------- packs
+
+
+@router.get("/packs", response={200: list[PackOut], **errors.READ})
+def list_packs(request: HttpRequest, organization: Slug | None = None) -> list[dict]:
+    packs = HourPack.objects.filter(organization__in=_organizations(caller(request)))
+    if organization is not None:
+        packs = packs.filter(organization__slug=organization)
+    return [_pack(p) for p in packs.select_related("organization").order_by("pk")]
+
+
+@router.post("/packs", response={201: PackOut, **errors.WRITE_ONE})
+def add_pack(request: HttpRequest, payload: PackIn) -> HttpStatus[dict]:
+    """Sell a pack. The same single pack (purchase date) or monthly pack (first month) sent
+    again updates its hours rather than selling it twice."""
+    require_agent(caller(request))
+    organization = Organization.objects.filter(slug=payload.organization).first()
+    if organization is None:
+        raise errors.unknown("organization", _("No organization with that key."))
+    try:
+        pack = services.add_pack(
+            organization,
+            kind=payload.kind,
+            hours=payload.hours,
+            purchased=payload.purchased,
+            start_month=payload.start_month,
+            end_month=payload.end_month,
+        )
+    except BillingError as error:
+        raise _refused(error) from None
+    return HttpStatus(201, _pack(pack))
+
+
+# ---------------------------------------------------------------------------- statements
+
+
+class StatementEntryOut(Schema):
+    case: str
+    by: str
+    start: str = Field(description="ISO 8601 in the plan's time zone, with its offset.")
+    end: str
+    in_hours_minutes: int
+    out_of_hours_minutes: int
+    billed_in_hours_minutes: int
+    billed_out_of_hours_minutes: int
+    billable: bool
+
+
+class DrawnOut(Schema):
+    monthly: int
+    single: int
+    credit: int
+
+
+class OverageOut(Schema):
+    in_hours_minutes: int
+    out_of_hours_minutes: int
+    amount: str = Field(description="Decimal, each line rounded half up to the cent.")
+
+
+class SingleBalanceOut(Schema):
+    purchased: str
+    expires: str
+    hours_left: str
+
+
+class BalancesOut(Schema):
+    single: list[SingleBalanceOut]
+    credit_hours: str
+
+
+class LapsedSingleOut(Schema):
+    purchased: str
+    expires: str
+    hours: str
+
+
+class LapsedOut(Schema):
+    monthly_hours: str
+    single: list[LapsedSingleOut]
+
+
+class StatementOut(Schema):
+    org: str
+    month: str
+    currency: str
+    entries: list[StatementEntryOut]
+    drawn: DrawnOut
+    overage: OverageOut
+    balances: BalancesOut
+    lapsed: LapsedOut
+
+
+@router.get(
+    "/statements/{organization}/{month}",
+    response={200: StatementOut, **errors.READ_ONE, 400: errors.Error},
+)
+def get_statement(request: HttpRequest, organization: Slug, month: Month) -> dict:
+    """The month's statement in the shape of ``supportdesk statement --json``."""
+    org = _organizations(caller(request)).filter(slug=organization).first()
+    if org is None:
+        raise Http404
+    try:
+        return as_dict(build_statement(org, parse_month(month)))
+    except BillingError as error:
+        raise _refused(error) from None

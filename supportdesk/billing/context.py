@@ -1,0 +1,80 @@
+"""Template-ready context for pages other apps own: the case page and the organization page.
+
+The UI includes ``billing/_case_time.html`` with ``case_time`` and ``billing/_balances.html``
+with ``balances``; both are built here so those views stay one line each::
+
+    context["case_time"] = billing_context.case_time(case, request.user)
+    context["balances"] = billing_context.balances(case.organization)
+"""
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from supportdesk.accounts.models import Organization, User
+from supportdesk.billing.errors import BillingError
+from supportdesk.billing.forms import TimeEntryForm, TimerForm
+from supportdesk.billing.periods import month_of
+from supportdesk.billing.services import running_timer
+from supportdesk.billing.statement import Months, Statement, build_statement
+from supportdesk.tickets.models import Case
+
+
+def user_zone(user: User) -> str:
+    """The user's own zone when it is a real one; forms read typed times in it."""
+    name = getattr(user, "timezone", "") or "UTC"
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError):
+        return "UTC"
+    return name
+
+
+def current_month(organization: Organization, now: datetime | None = None) -> date:
+    """This month as the organization's plan counts it (its calendar's zone)."""
+    now = now or timezone.now()
+    months = Months(organization)
+    return month_of(now.astimezone(months.zone(month_of(now.date()))).date())
+
+
+def case_time(case: Case, user: User) -> dict[str, Any]:
+    """Entries of the case, the viewer's running timer and the forms to add time."""
+    entries = list(case.time_entries.select_related("agent").order_by("start", "id"))
+    rows, total, billable = [], 0, 0
+    for entry in entries:
+        minutes = int((entry.end - entry.start).total_seconds() // 60) if entry.end else None
+        rows.append({"entry": entry, "minutes": minutes})
+        if minutes is not None:
+            total += minutes
+            billable += minutes if entry.billable else 0
+    timer = running_timer(user) if getattr(user, "is_agent", False) else None
+    return {
+        "case": case,
+        "rows": rows,
+        "total_minutes": total,
+        "billable_minutes": billable,
+        "timer": timer,
+        "timer_here": timer is not None and timer.case_id == case.pk,
+        "form": TimeEntryForm(zone=user_zone(user)),
+        "timer_form": TimerForm(),
+        "zone": user_zone(user),
+    }
+
+
+def balances(organization: Organization | None, month: date | None = None) -> dict[str, Any]:
+    """The organization's packs and credits as of the end of ``month`` (default: this month).
+
+    For the running month that is "now, given the work recorded so far".
+    """
+    if organization is None:
+        return {"organization": None, "statement": None, "error": None}
+    statement: Statement | None = None
+    error = None
+    try:
+        month = month or current_month(organization)
+        statement = build_statement(organization, month)
+    except BillingError as exc:
+        error = exc.message
+    return {"organization": organization, "statement": statement, "error": error, "month": month}

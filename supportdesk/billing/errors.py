@@ -1,0 +1,25 @@
+"""Stable, machine-readable error codes for everything the billing services refuse."""
+
+from enum import StrEnum
+
+
+class BillingErrorCode(StrEnum):
+    INVALID = "invalid"
+    NOT_AN_AGENT = "not_an_agent"
+    END_BEFORE_START = "end_before_start"
+    OVERLAP = "overlap"
+    TIMER_RUNNING = "timer_running"
+    NO_TIMER = "no_timer"
+    NO_PLAN = "no_plan"
+    BAD_BLOCK = "bad_block"
+    BAD_MONTH = "bad_month"
+
+
+class BillingError(ValueError):
+    """A refusal with a code for machines, a translated message for people, and the field."""
+
+    def __init__(self, code: BillingErrorCode, message: str, field: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field

@@ -1,0 +1,264 @@
+"""The only write path for time: typed entries, the case page's timer, the API and the import.
+
+Each function owns its transaction and locks the agent's row first, so two requests for one
+agent (a double click, the API beside the browser) serialise and the no-overlap rule holds.
+Entries are kept to the whole minute: seconds are dropped from both ends (truncating both ends
+keeps non-overlapping entries non-overlapping).
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from supportdesk.accounts.models import Organization, User
+from supportdesk.billing.choices import EntrySource
+from supportdesk.billing.errors import BillingError, BillingErrorCode
+from supportdesk.billing.models import TimeEntry
+from supportdesk.plans import services as plan_services
+from supportdesk.plans.choices import PackKind
+from supportdesk.plans.models import HourPack
+from supportdesk.tickets import events
+from supportdesk.tickets.choices import EventKind
+from supportdesk.tickets.models import Case
+
+
+def to_minute(instant: datetime, field: str = "start") -> datetime:
+    """An aware instant with seconds dropped; a naive one would be a guess, so it is refused."""
+    if not isinstance(instant, datetime) or instant.utcoffset() is None:
+        raise BillingError(
+            BillingErrorCode.INVALID,
+            _("%(field)s must be a date and time with a time zone.") % {"field": field},
+            field,
+        )
+    return instant.replace(second=0, microsecond=0)
+
+
+def _require_agent(user: User | None) -> None:
+    if user is None or not getattr(user, "is_agent", False):
+        raise BillingError(BillingErrorCode.NOT_AN_AGENT, _("Only agents record time."), "agent")
+
+
+def _lock(agent: User) -> None:
+    """Serialise this agent's time writes (the overlap check reads, then writes)."""
+    User.objects.select_for_update().filter(pk=agent.pk).first()
+
+
+def _when(instant: datetime) -> str:
+    return formats.date_format(timezone.localtime(instant), "SHORT_DATETIME_FORMAT")
+
+
+def _check_overlap(agent: User, start: datetime, end: datetime | None, exclude=None) -> None:
+    """Refuse ``[start, end)`` (``end`` None: open-ended) if it meets another entry of the agent."""
+    clash = TimeEntry.objects.filter(agent=agent).filter(Q(end__isnull=True) | Q(end__gt=start))
+    if end is not None:
+        clash = clash.filter(start__lt=end)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    other = clash.select_related("case").order_by("start").first()
+    if other is None:
+        return
+    if other.end is None:
+        message = _(
+            "Your timer on %(case)s has been running since %(start)s; stop it before recording "
+            "time after that."
+        ) % {"case": other.case.label, "start": _when(other.start)}
+    else:
+        message = _(
+            "This overlaps your entry on %(case)s from %(start)s to %(end)s; an agent's entries "
+            "may not overlap."
+        ) % {"case": other.case.label, "start": _when(other.start), "end": _when(other.end)}
+    raise BillingError(BillingErrorCode.OVERLAP, message, "start")
+
+
+@transaction.atomic
+def record_work(
+    case: Case,
+    agent: User,
+    start: datetime,
+    end: datetime,
+    billable: bool = True,
+    note: str = "",
+    *,
+    source: str = EntrySource.TYPED,
+    at: datetime | None = None,
+) -> TimeEntry:
+    """Record a finished stretch of work; refused if it ends before it starts or overlaps."""
+    at = at or timezone.now()
+    _require_agent(agent)
+    start, end = to_minute(start, "start"), to_minute(end, "end")
+    if end < start:
+        raise BillingError(
+            BillingErrorCode.END_BEFORE_START,
+            _("The entry ends (%(end)s) before it starts (%(start)s).")
+            % {"end": _when(end), "start": _when(start)},
+            "end",
+        )
+    if source not in EntrySource.values:
+        raise BillingError(BillingErrorCode.INVALID, _("Unknown source."), "source")
+    _lock(agent)
+    _check_overlap(agent, start, end)
+    entry = TimeEntry.objects.create(
+        case=case,
+        organization_id=case.organization_id,
+        agent=agent,
+        start=start,
+        end=end,
+        billable=bool(billable),
+        note=note.strip(),
+        source=source,
+        created_at=at,
+    )
+    _log_entry(entry, EventKind.WORK, agent, at)
+    return entry
+
+
+def _log_entry(entry: TimeEntry, kind: str, actor: User, at: datetime) -> None:
+    """Time recorded or removed is part of the case's history, like any other change."""
+    span = {
+        "agent": entry.agent.email,
+        "start": entry.start.isoformat(),
+        "end": entry.end.isoformat() if entry.end else None,
+        "billable": entry.billable,
+    }
+    before, after = (span, None) if kind == EventKind.WORK_REMOVED else (None, span)
+    events.event(entry.case, kind, at, actor=actor, before=before, after=after).save()
+
+
+def running_timer(agent: User) -> TimeEntry | None:
+    return TimeEntry.objects.running().filter(agent=agent).select_related("case").first()
+
+
+@transaction.atomic
+def start_timer(
+    case: Case, agent: User, billable: bool = True, note: str = "", *, at: datetime | None = None
+) -> TimeEntry:
+    """Start the agent's timer on ``case``: an open entry, one per agent at a time."""
+    at = to_minute(at or timezone.now(), "at")
+    _require_agent(agent)
+    _lock(agent)
+    running = running_timer(agent)
+    if running is not None:
+        raise BillingError(
+            BillingErrorCode.TIMER_RUNNING,
+            _("Your timer is already running on %(case)s since %(start)s.")
+            % {"case": running.case.label, "start": _when(running.start)},
+        )
+    _check_overlap(agent, at, None)
+    return TimeEntry.objects.create(
+        case=case,
+        organization_id=case.organization_id,
+        agent=agent,
+        start=at,
+        end=None,
+        billable=bool(billable),
+        note=note.strip(),
+        source=EntrySource.TIMER,
+        created_at=at,
+    )
+
+
+@transaction.atomic
+def stop_timer(agent: User, *, at: datetime | None = None, note: str | None = None) -> TimeEntry:
+    """Stop the agent's running timer; the entry is then billed like any other."""
+    at = to_minute(at or timezone.now(), "at")
+    _require_agent(agent)
+    _lock(agent)
+    entry = running_timer(agent)
+    if entry is None:
+        raise BillingError(BillingErrorCode.NO_TIMER, _("No timer is running."))
+    if at < entry.start:
+        raise BillingError(
+            BillingErrorCode.END_BEFORE_START,
+            _("The timer cannot stop (%(end)s) before it started (%(start)s).")
+            % {"end": _when(at), "start": _when(entry.start)},
+            "end",
+        )
+    _check_overlap(agent, entry.start, at, exclude=entry)
+    entry.end = at
+    fields = ["end"]
+    if note is not None:
+        entry.note = note.strip()
+        fields.append("note")
+    entry.save(update_fields=fields)
+    _log_entry(entry, EventKind.WORK, agent, at)
+    return entry
+
+
+@transaction.atomic
+def discard_timer(agent: User) -> None:
+    """Throw away a timer started by mistake (nothing is billed for it)."""
+    _require_agent(agent)
+    _lock(agent)
+    entry = running_timer(agent)
+    if entry is None:
+        raise BillingError(BillingErrorCode.NO_TIMER, _("No timer is running."))
+    entry.delete()
+
+
+@transaction.atomic
+def delete_entry(entry: TimeEntry, *, actor: User) -> None:
+    """Remove a mistaken entry; every statement recomputes from what is left."""
+    _require_agent(actor)
+    _log_entry(entry, EventKind.WORK_REMOVED, actor, timezone.now())
+    entry.delete()
+
+
+def add_pack(
+    organization: Organization,
+    *,
+    kind: str,
+    hours: Decimal,
+    purchased: date | None = None,
+    start_month: date | None = None,
+    end_month: date | None = None,
+) -> HourPack:
+    """A pack bought by the organization, checked; same natural key as the world file's packs.
+
+    A single pack is known by its purchase date and a monthly pack by its first month, so
+    sending the same pack again updates its hours instead of selling it twice.
+    """
+    try:
+        hours = Decimal(hours)
+    except (ArithmeticError, TypeError, ValueError):
+        hours = Decimal(-1)
+    if not hours.is_finite() or hours <= 0 or hours != hours.quantize(Decimal("0.01")):
+        raise BillingError(
+            BillingErrorCode.INVALID,
+            _("Hours must be more than zero, with at most two decimals."),
+            "hours",
+        )
+    if kind == PackKind.SINGLE:
+        if purchased is None or start_month is not None or end_month is not None:
+            raise BillingError(
+                BillingErrorCode.INVALID,
+                _("A single pack has a purchase date, not months."),
+                "purchased",
+            )
+    elif kind == PackKind.MONTHLY:
+        if start_month is None or purchased is not None:
+            raise BillingError(
+                BillingErrorCode.INVALID,
+                _("A monthly pack has a first month (and optionally a last), not a purchase date."),
+                "start_month",
+            )
+        start_month = start_month.replace(day=1)
+        end_month = end_month.replace(day=1) if end_month is not None else None
+        if end_month is not None and end_month < start_month:
+            raise BillingError(
+                BillingErrorCode.INVALID, _("The pack ends before it starts."), "end_month"
+            )
+    else:
+        raise BillingError(BillingErrorCode.INVALID, _("Unknown kind of pack."), "kind")
+    pack, _change = plan_services.save_pack(
+        organization,
+        kind=kind,
+        hours=hours,
+        purchased=purchased,
+        start_month=start_month,
+        end_month=end_month,
+    )
+    return pack

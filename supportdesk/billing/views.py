@@ -1,0 +1,200 @@
+"""Time on the case page (timer, typed entries) and statements for agents and customer admins.
+
+Thin: reads through ``visible_to``-style checks, writes through ``services``. Customers who are
+not their organization's administrator get the 404 a missing page would give.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from supportdesk.accounts.models import Organization
+from supportdesk.billing import services
+from supportdesk.billing.context import current_month, user_zone
+from supportdesk.billing.errors import BillingError
+from supportdesk.billing.forms import TimeEntryForm, TimerForm
+from supportdesk.billing.models import TimeEntry
+from supportdesk.billing.pdf import as_pdf
+from supportdesk.billing.periods import next_month, parse_month, previous_month
+from supportdesk.billing.render import as_csv
+from supportdesk.billing.statement import Statement, build_statement
+from supportdesk.tickets.models import Case
+
+
+def agent_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_agent:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _back_to_case(pk: int) -> HttpResponse:
+    return redirect(reverse("case_detail", args=[pk]) + "#time")
+
+
+def _fail(request: HttpRequest, error: BillingError) -> None:
+    messages.error(request, error.message)
+
+
+def _attempt(request: HttpRequest, pk: int, action, success: str | None = None) -> HttpResponse:
+    """Run a billing service for the case page: its refusal becomes a message, never an error."""
+    try:
+        action()
+    except BillingError as error:
+        _fail(request, error)
+    else:
+        if success:
+            messages.success(request, success)
+    return _back_to_case(pk)
+
+
+# ---------------------------------------------------------------------------- case page
+
+
+@agent_required
+@require_POST
+def timer_start(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=pk)
+    form = TimerForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    return _attempt(
+        request,
+        pk,
+        lambda: services.start_timer(
+            case, request.user, billable=data.get("billable", False), note=data.get("note", "")
+        ),
+    )
+
+
+@agent_required
+@require_POST
+def timer_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    return _attempt(request, pk, lambda: services.stop_timer(request.user), _("Time recorded."))
+
+
+@agent_required
+@require_POST
+def timer_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    return _attempt(request, pk, lambda: services.discard_timer(request.user))
+
+
+@agent_required
+@require_POST
+def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=pk)
+    form = TimeEntryForm(request.POST, zone=user_zone(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Give the start and end of the work as date and time."))
+        return _back_to_case(pk)
+    data = form.cleaned_data
+    return _attempt(
+        request,
+        pk,
+        lambda: services.record_work(
+            case, request.user, data["start"], data["end"], data["billable"], data["note"]
+        ),
+        _("Time recorded."),
+    )
+
+
+@agent_required
+@require_POST
+def entry_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = get_object_or_404(TimeEntry, pk=entry_id)
+    services.delete_entry(entry, actor=request.user)
+    messages.success(request, _("Entry removed."))
+    return _back_to_case(entry.case_id)
+
+
+# ---------------------------------------------------------------------------- statements
+
+
+def _statement(request: HttpRequest, organization: Organization, month_text: str | None):
+    try:
+        month = parse_month(month_text) if month_text else current_month(organization)
+        return build_statement(organization, month), None
+    except BillingError as error:
+        return None, error
+
+
+def _download(statement: Statement, kind: str) -> HttpResponse:
+    name = f"statement-{statement.organization.slug}-{statement.month:%Y-%m}"
+    if kind == "csv":
+        response = HttpResponse(as_csv(statement), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(as_pdf(statement), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+def _page(request, organization, month_text, links, template="billing/statement.html"):
+    statement, error = _statement(request, organization, month_text)
+    context = {"organization": organization, "statement": statement, "error": error}
+    if statement is not None:
+        month = statement.month
+        context |= {
+            "previous": previous_month(month).strftime("%Y-%m"),
+            "next": next_month(month).strftime("%Y-%m"),
+            "csv_url": links(month.strftime("%Y-%m"), "csv"),
+            "pdf_url": links(month.strftime("%Y-%m"), "pdf"),
+        }
+    return render(request, template, context, status=200 if error is None else 400)
+
+
+@agent_required
+def org_statement(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = get_object_or_404(Organization, slug=slug)
+    return _page(
+        request,
+        organization,
+        request.GET.get("month"),
+        lambda m, kind: reverse("billing:org_statement_file", args=[slug, m, kind]),
+    )
+
+
+@agent_required
+def org_statement_file(request: HttpRequest, slug: str, month: str, kind: str) -> HttpResponse:
+    organization = get_object_or_404(Organization, slug=slug)
+    statement, error = _statement(request, organization, month)
+    if statement is None:
+        raise Http404(error.message if error else "")
+    return _download(statement, kind)
+
+
+def _admin_organization(request: HttpRequest) -> Organization:
+    """The signed-in customer's organization, if they administer it; otherwise 404."""
+    contact = request.user.contact_or_none
+    if contact is None or contact.role != "admin":
+        raise Http404
+    return contact.organization
+
+
+@login_required
+def my_statement(request: HttpRequest) -> HttpResponse:
+    organization = _admin_organization(request)
+    return _page(
+        request,
+        organization,
+        request.GET.get("month"),
+        lambda m, kind: reverse("billing:my_statement_file", args=[m, kind]),
+    )
+
+
+@login_required
+def my_statement_file(request: HttpRequest, month: str, kind: str) -> HttpResponse:
+    organization = _admin_organization(request)
+    statement, _error = _statement(request, organization, month)
+    if statement is None:
+        raise Http404
+    return _download(statement, kind)

@@ -1,0 +1,218 @@
+"""Knowledge-base articles: translations, visibility, drafts with history, usefulness votes."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.accounts.models import User
+from supportdesk.knowledge.choices import ArticleStatus, Visibility
+from supportdesk.plans.models import Contract, Plan
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is reading, as far as visibility cares: agents, customers (with their plans), others.
+
+    One value object for the SQL filter (``visible_to``) and the search index's mask, so the
+    portal page and the chatbot can never disagree about what a person may read.
+    """
+
+    agent: bool = False
+    customer: bool = False
+    plans: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, user: User | None) -> "Audience":
+        if user is None or not user.is_authenticated:
+            return cls()
+        if user.is_agent or user.is_superuser:
+            return cls(agent=True)
+        contact = user.contact_or_none
+        if contact is None:
+            return cls()
+        today = timezone.localdate()
+        slugs = (
+            Contract.objects.filter(organization_id=contact.organization_id, start__lte=today)
+            .filter(Q(end__isnull=True) | Q(end__gte=today))
+            .values_list("plan__slug", flat=True)
+        )
+        return cls(customer=True, plans=frozenset(slugs))
+
+    def allows(self, visibility: str, plans: frozenset[str] | set[str]) -> bool:
+        if self.agent or visibility == Visibility.PUBLIC:
+            return True
+        if visibility == Visibility.CUSTOMERS:
+            return self.customer
+        if visibility == Visibility.PLANS:
+            return self.customer and bool(self.plans & set(plans))
+        return False
+
+    @property
+    def key(self) -> tuple:
+        return (self.agent, self.customer, tuple(sorted(self.plans)))
+
+
+class Category(models.Model):
+    slug = models.SlugField(_("key"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def published(self) -> "ArticleQuerySet":
+        return self.filter(status=ArticleStatus.PUBLISHED)
+
+    def for_audience(self, audience: Audience) -> "ArticleQuerySet":
+        """Published articles this audience may read (agents: drafts too)."""
+        if audience.agent:
+            return self
+        allowed = Q(visibility=Visibility.PUBLIC)
+        if audience.customer:
+            allowed |= Q(visibility=Visibility.CUSTOMERS)
+            if audience.plans:
+                allowed |= Q(visibility=Visibility.PLANS, plans__slug__in=audience.plans)
+        return self.published().filter(allowed).distinct()
+
+    def visible_to(self, user: User | None) -> "ArticleQuerySet":
+        return self.for_audience(Audience.of(user))
+
+
+class Article(models.Model):
+    """One article in one language; ``group`` links it to its translations."""
+
+    external_id = models.CharField(
+        _("key"),
+        max_length=200,
+        unique=True,
+        help_text=_("Stable key used by imports, exports and links; never reused."),
+    )
+    group = models.CharField(
+        _("translation group"),
+        max_length=200,
+        db_index=True,
+        help_text=_("Articles sharing this key are translations of each other."),
+    )
+    lang = models.CharField(_("language"), max_length=8, db_index=True)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("body (Markdown)"))
+    body_html = models.TextField(editable=False, default="")
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT
+    )
+    visibility = models.CharField(
+        _("visible to"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    plans = models.ManyToManyField(
+        Plan, blank=True, related_name="articles", verbose_name=_("plans")
+    )
+    categories = models.ManyToManyField(
+        Category, blank=True, related_name="articles", verbose_name=_("categories")
+    )
+    useful_yes = models.PositiveIntegerField(default=0, editable=False)
+    useful_no = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(editable=False)
+    updated_at = models.DateTimeField(editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Search vectors (see knowledge.index): valid while ``vectors_key`` matches the text.
+    vectors = models.BinaryField(null=True, editable=False)
+    vectors_key = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group", "lang"]
+        indexes = [models.Index(fields=["status", "visibility"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def votes(self) -> int:
+        return self.useful_yes + self.useful_no
+
+    @property
+    def useful_share(self) -> float | None:
+        return self.useful_yes / self.votes if self.votes else None
+
+
+class ArticleRevision(models.Model):
+    """A saved state of an article: every save, import and status change leaves one."""
+
+    article = models.ForeignKey(Article, models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    author = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    title = models.CharField(max_length=300)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=ArticleStatus.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["article", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="revision_number_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} r{self.number}"
+
+
+class Vote(models.Model):
+    """'Was this useful?': one vote per person (or per anonymous session), changeable."""
+
+    article = models.ForeignKey(Article, models.CASCADE, related_name="vote_set")
+    user = models.ForeignKey(User, models.CASCADE, null=True, blank=True, related_name="+")
+    session_key = models.CharField(max_length=64, blank=True)
+    useful = models.BooleanField()
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "user"], condition=Q(user__isnull=False), name="vote_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["article", "session_key"],
+                condition=Q(user__isnull=True),
+                name="vote_per_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {'yes' if self.useful else 'no'}"
+
+
+class IndexState(models.Model):
+    """One row whose token changes in the same transaction as any change search should see.
+
+    Every process keeps its index in memory and compares this token before a search, so an
+    edit in one web worker reaches the chatbot in all of them without a message bus. A random
+    token rather than a counter: a rolled-back transaction can never make an old number
+    mean new content.
+    """
+
+    token = models.CharField(max_length=32, default="")
+
+    def __str__(self) -> str:
+        return f"index {self.token}"
+
+    @classmethod
+    def current(cls) -> str:
+        return cls.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+
+    @classmethod
+    def bump(cls) -> None:
+        token = uuid.uuid4().hex
+        if not cls.objects.filter(pk=1).update(token=token):
+            cls.objects.update_or_create(pk=1, defaults={"token": token})

@@ -1,0 +1,87 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SOCIAL = "social", _("Social network")
+    API = "api", _("API")
+
+
+#: Channels the seeds say carry no response time, whatever the plan.
+UNGUARANTEED_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.SOCIAL})
+
+
+class Priority(models.TextChoices):
+    P1 = "P1", _("P1 (critical)")
+    P2 = "P2", _("P2 (high)")
+    P3 = "P3", _("P3 (normal)")
+    P4 = "P4", _("P4 (low)")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
+
+
+class Level(models.TextChoices):
+    L1 = "L1", _("Level 1")
+    L2 = "L2", _("Level 2")
+
+
+class MessageKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    NOTE = "note", _("Internal note")
+    AUTOMATIC = "automatic", _("Automatic")
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Case received")
+    MESSAGE = "message", _("Message")
+    STATUS = "status", _("Status changed")
+    PRIORITY = "priority", _("Priority changed")
+    ASSIGNEE = "assignee", _("Assignee changed")
+    LEVEL = "level", _("Level changed")
+    TEAM = "team", _("Team changed")
+    CLOCK_STARTED = "clock_started", _("Clock started")
+    CLOCK_PAUSED = "clock_paused", _("Clock paused")
+    CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
+    CLOCK_MET = "clock_met", _("Clock met")
+    CLOCK_BREACHED = "clock_breached", _("Clock breached")
+    CLOCK_RETARGETED = "clock_retargeted", _("Clock target changed")
+    ESCALATED = "escalated", _("Escalated")
+    CREDITED = "credited", _("Credit granted")
+    NOTIFIED = "notified", _("Notification queued")
+    WORK = "work", _("Time recorded")
+    WORK_REMOVED = "work_removed", _("Time entry removed")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Coverage(models.TextChoices):
+    COVERED = "covered", _("covered by %(param)s")
+    NO_PLAN = "no_plan", _("no support plan")
+    NO_CONTRACT = "no_contract", _("no contract active on %(param)s")
+    SENDER_NOT_REGISTERED = "sender_not_registered", _("sender not registered")
+    CHANNEL_UNGUARANTEED = "channel_unguaranteed", _("channel %(param)s carries no guarantee")
+    NOT_DESIGNATED = "not_designated", _("not sent to the designated address %(param)s")
+
+
+def coverage_text(code: str, param: str = "") -> str:
+    return str(Coverage(code).label) % {"param": param}

@@ -1,0 +1,53 @@
+"""SLA clock arithmetic on top of the kernel: which target applies, when a clock is due."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from supportdesk.plans.models import Plan, SlaTarget, kernel_for
+from supportdesk.tickets.models import SlaClock
+
+
+def select_target(
+    targets: Iterable[SlaTarget],
+    *,
+    metric: str,
+    priority: str,
+    channel: str,
+    designated: bool,
+    covered: bool,
+) -> SlaTarget | None:
+    """The first matching row for this metric; an uncovered case only gets indicative rows."""
+    for target in targets:
+        if target.metric != metric or (not covered and target.guaranteed):
+            continue
+        if target.matches(priority=priority, channel=channel, designated=designated):
+            return target
+    return None
+
+
+def apply_target(clock: SlaClock, target: SlaTarget, plan: Plan) -> None:
+    clock.target = target
+    clock.rule = target.describe()
+    clock.guaranteed = target.guaranteed
+    clock.calendar = None if target.around_the_clock else plan.calendar
+    clock.within = target.within
+    clock.business_days = target.business_days
+
+
+def compute_due(clock: SlaClock) -> datetime:
+    """Due = start + target + working time paused, all counted on the clock's calendar."""
+    kernel = kernel_for(clock.calendar)
+    if clock.business_days is not None:
+        close = kernel.close_of_business_day(clock.started_at, clock.business_days)
+        return kernel.add(close, clock.paused_work) if clock.paused_work else close
+    return kernel.add(clock.started_at, clock.within + clock.paused_work)
+
+
+def paused_working_time(clock: SlaClock, until: datetime):
+    return kernel_for(clock.calendar).between(clock.paused_since, until)
+
+
+def next_due(clocks: Iterable[SlaClock]) -> datetime | None:
+    """What orders the queue: the earliest due instant of the clocks still running."""
+    dues = [c.due_at for c in clocks if c.met_at is None and c.due_at is not None]
+    return min(dues, default=None)

@@ -1,0 +1,17 @@
+"""Background work, run by ``supportdesk worker`` through the Django tasks framework."""
+
+from django_tasks import task
+
+from supportdesk.tickets import outbox, services
+
+
+@task()
+def sweep_clocks() -> int:
+    """Breach the clocks that fell due since the last sweep."""
+    return services.sweep()
+
+
+@task()
+def send_outbox() -> int:
+    """Send the mail that is due, retrying failures with backoff."""
+    return outbox.send_pending()

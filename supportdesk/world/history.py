@@ -1,0 +1,377 @@
+"""Replaying dated history through the same services as live traffic.
+
+Each line of a history file is one event of one case (``received``, ``reply``, ...). Events go
+through ``tickets.services`` with ``at=`` their own instant, so a replayed case keeps exactly
+the clocks, pauses, breaches and credits it would have had live; then the clocks are swept as
+of now. The whole file is one transaction: a bad line names itself and leaves nothing behind.
+
+Event kinds are a dispatch table. Another app adds one with ``@event_kind("work", ...)``.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from supportdesk.accounts.models import Organization, Team, User
+from supportdesk.accounts.services import find_contact
+from supportdesk.billing import services as billing
+from supportdesk.billing.choices import EntrySource
+from supportdesk.billing.errors import BillingError
+from supportdesk.tickets import services
+from supportdesk.tickets.errors import CaseError
+from supportdesk.tickets.models import Case
+
+COMMON_KEYS = ("at", "case", "event")
+
+
+class HistoryError(Exception):
+    """A line that cannot be replayed; the import stops there and writes nothing."""
+
+    def __init__(self, line: int, message: str, source: str = "<history>"):
+        self.line, self.message, self.source = line, message, source
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        return f"{self.source}:{self.line}: {self.message}"
+
+
+class LineError(ValueError):
+    """Raised by a handler; the replay adds the line number."""
+
+
+@dataclass(frozen=True)
+class EventKind:
+    handler: Callable[["Replay", dict[str, Any], datetime], None]
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    at_from: str | None = None
+
+
+EVENT_KINDS: dict[str, EventKind] = {}
+
+
+def event_kind(
+    name: str,
+    *,
+    required: Sequence[str] = (),
+    optional: Sequence[str] = (),
+    at_from: str | None = None,
+) -> Callable[[Callable], Callable]:
+    """Register a handler for ``{"event": name, ...}`` lines, with the keys it accepts.
+
+    ``at_from``: the key whose instant stands for ``at`` when a line has none (work is
+    recorded when it ends)."""
+
+    def register(handler: Callable) -> Callable:
+        EVENT_KINDS[name] = EventKind(handler, tuple(required), tuple(optional), at_from)
+        return handler
+
+    return register
+
+
+@dataclass
+class ImportReport:
+    events: int = 0
+    cases: set[str] = field(default_factory=set)
+    breaches: int = 0
+
+    def summary(self) -> str:
+        return _("%(events)s events on %(cases)s cases replayed; %(breaches)s clocks breached") % {
+            "events": self.events,
+            "cases": len(self.cases),
+            "breaches": self.breaches,
+        }
+
+
+class Replay:
+    """The state of one import: the cases seen so far and their last instant."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.report = ImportReport()
+        self._cases: dict[str, Case] = {}
+        self._last: dict[str, datetime] = {}
+        self._agents: dict[str, User] = {}
+
+    # ------------------------------------------------------------------ lookups for handlers
+
+    def case(self, reference: str) -> Case:
+        case = self._cases.get(reference)
+        if case is None:
+            case = Case.objects.filter(reference=reference).first()
+            if case is None:
+                raise LineError(_('unknown case "%(case)s"') % {"case": reference})
+            self._cases[reference] = case
+        return case
+
+    def agent(self, email: Any) -> User:
+        email = text(email, "by")
+        user = self._agents.get(email.lower())
+        if user is None:
+            user = User.objects.filter(email__iexact=email, agent__isnull=False).first()
+            if user is None:
+                raise LineError(_('unknown agent "%(email)s"') % {"email": email})
+            self._agents[email.lower()] = user
+        return user
+
+    def optional_agent(self, record: dict[str, Any], key: str = "by") -> User | None:
+        return self.agent(record[key]) if record.get(key) is not None else None
+
+    def remember(self, reference: str, case: Case) -> None:
+        self._cases[reference] = case
+
+    # ------------------------------------------------------------------ the loop
+
+    def apply(self, line: int, record: Any) -> None:
+        if not isinstance(record, dict):
+            raise LineError(_("expected a JSON object"))
+        declared = (
+            EVENT_KINDS.get(record.get("event")) if isinstance(record.get("event"), str) else None
+        )
+        if declared and declared.at_from and record.get("at") in (None, ""):
+            record = {**record, "at": record.get(declared.at_from)}
+        missing = [k for k in COMMON_KEYS if record.get(k) in (None, "")]
+        if missing:
+            raise LineError(_("missing %(keys)s") % {"keys": ", ".join(missing)})
+        name = record["event"]
+        kind = EVENT_KINDS.get(name) if isinstance(name, str) else None
+        if kind is None:
+            raise LineError(
+                _('unknown event "%(event)s" (expected one of: %(kinds)s)')
+                % {"event": name, "kinds": ", ".join(EVENT_KINDS)}
+            )
+        allowed = {*COMMON_KEYS, *kind.required, *kind.optional}
+        unknown = sorted(set(record) - allowed)
+        if unknown:
+            raise LineError(
+                _('unknown key "%(key)s" for a %(event)s event (expected: %(keys)s)')
+                % {"key": unknown[0], "event": name, "keys": ", ".join(sorted(allowed))}
+            )
+        missing = [k for k in kind.required if record.get(k) in (None, "")]
+        if missing:
+            raise LineError(
+                _("a %(event)s event needs %(keys)s") % {"event": name, "keys": ", ".join(missing)}
+            )
+        at = instant(record["at"])
+        if at > self.now:
+            raise LineError(_("%(at)s is in the future") % {"at": record["at"]})
+        reference = text(record["case"], "case")
+        last = self._last.get(reference)
+        if last is None and name != "received":
+            last = self.case(reference).updated_at
+        if last is not None and at < last:
+            raise LineError(
+                _("%(at)s is earlier than the previous event of case %(case)s (%(last)s)")
+                % {"at": record["at"], "case": reference, "last": last.isoformat()}
+            )
+        try:
+            kind.handler(self, {**record, "case": reference}, at)
+        except CaseError as exc:
+            raise LineError(exc.message) from None
+        self._last[reference] = at
+        self.report.events += 1
+        self.report.cases.add(reference)
+
+
+def instant(value: Any) -> datetime:
+    """An aware ISO 8601 instant, in UTC; a naive one would be a guess, so it is refused."""
+    problem = _("at: %(v)s is not an ISO 8601 instant") % {"v": json.dumps(value)}
+    if not isinstance(value, str):
+        raise LineError(problem)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise LineError(problem) from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise LineError(
+            _("at: %(v)s has no UTC offset (write e.g. 2026-03-02T17:55:00+00:00)")
+            % {"v": json.dumps(value)}
+        )
+    return parsed.astimezone(UTC)
+
+
+def text(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise LineError(_("%(key)s: %(v)s is not text") % {"key": key, "v": json.dumps(value)})
+    return value.strip()
+
+
+def optional_text(record: dict[str, Any], key: str, default: str = "") -> str:
+    value = record.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise LineError(_("%(key)s: %(v)s is not text") % {"key": key, "v": json.dumps(value)})
+    return value
+
+
+def replay(
+    records: Iterable[tuple[int, Any]], *, source: str = "<history>", now: datetime | None = None
+) -> ImportReport:
+    """Apply ``(line number, event)`` pairs in one transaction, then sweep as of ``now``."""
+    state = Replay(now or timezone.now())
+    with transaction.atomic():
+        for line, record in records:
+            try:
+                state.apply(line, record)
+            except LineError as exc:
+                raise HistoryError(line, str(exc), source) from None
+        state.report.breaches = services.sweep(state.now)
+    return state.report
+
+
+def import_history(
+    lines: Iterable[str], *, source: str = "<history>", now: datetime | None = None
+) -> ImportReport:
+    """Replay a JSON-lines history (blank lines are skipped)."""
+    return replay(_records(lines, source), source=source, now=now)
+
+
+def _records(lines: Iterable[str], source: str) -> Iterable[tuple[int, Any]]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise HistoryError(
+                number, _("not valid JSON: %(reason)s") % {"reason": exc.msg}, source
+            ) from None
+
+
+# ---------------------------------------------------------------------- event kinds
+
+
+@event_kind(
+    "received",
+    required=("channel",),
+    optional=("org", "from", "to", "priority", "subject", "body"),
+)
+def _received(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    reference = text(record["case"], "case")
+    if Case.objects.filter(reference=reference).exists():
+        raise LineError(_('case "%(case)s" was already received') % {"case": reference})
+    organization = None
+    if record.get("org") is not None:
+        slug = text(record["org"], "org")
+        organization = Organization.objects.filter(slug=slug).first()
+        if organization is None:
+            raise LineError(_('unknown organization "%(org)s"') % {"org": slug})
+    case = services.open_case(
+        subject=optional_text(record, "subject"),
+        body=optional_text(record, "body"),
+        channel=text(record["channel"], "channel"),
+        priority=optional_text(record, "priority", "P3"),
+        sender=optional_text(record, "from"),
+        organization=organization,
+        received_via=optional_text(record, "to"),
+        reference=reference,
+        at=at,
+    )
+    state.remember(reference, case)
+
+
+@event_kind("reply", required=("by", "body"), optional=("public",))
+def _reply(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    public = record.get("public", True)
+    if not isinstance(public, bool):
+        raise LineError(_("public: %(v)s is not true or false") % {"v": json.dumps(public)})
+    services.post_reply(
+        state.case(record["case"]),
+        author=state.agent(record["by"]),
+        body=text(record["body"], "body"),
+        public=public,
+        at=at,
+        notify=False,
+    )
+
+
+@event_kind("customer_reply", required=("body",), optional=("from",))
+def _customer_reply(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    case = state.case(record["case"])
+    sender = optional_text(record, "from")
+    contact = find_contact(sender) if sender else None
+    if contact is not None and contact.organization_id != case.organization_id:
+        contact = None
+    services.add_customer_message(
+        case, body=text(record["body"], "body"), contact=contact, sender=sender, at=at
+    )
+
+
+@event_kind("status", required=("status",), optional=("by",))
+def _status(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    services.change_status(
+        state.case(record["case"]),
+        text(record["status"], "status"),
+        actor=state.optional_agent(record),
+        at=at,
+    )
+
+
+@event_kind("priority", required=("priority",), optional=("by",))
+def _priority(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    services.change_priority(
+        state.case(record["case"]),
+        text(record["priority"], "priority"),
+        actor=state.optional_agent(record),
+        at=at,
+    )
+
+
+@event_kind("assign", optional=("to", "level", "team", "by"))
+def _assign(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    if all(record.get(k) is None for k in ("to", "level", "team")):
+        raise LineError(_("an assign event needs to, level or team"))
+    team = None
+    if record.get("team") is not None:
+        slug = text(record["team"], "team")
+        team = Team.objects.filter(slug=slug).first()
+        if team is None:
+            raise LineError(_('unknown team "%(team)s"') % {"team": slug})
+    level = text(record["level"], "level") if record.get("level") is not None else None
+    services.assign(
+        state.case(record["case"]),
+        assignee=state.optional_agent(record, "to"),
+        team=team,
+        level=level,
+        actor=state.optional_agent(record),
+        at=at,
+    )
+
+
+@event_kind("work", required=("by", "start", "end"), optional=("billable", "note"), at_from="end")
+def _work(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    """Time an agent spent on the case, billed by the plan (``billing.services.record_work``)."""
+    span = {}
+    for key in ("start", "end"):
+        try:
+            span[key] = instant(record[key])
+        except LineError:
+            raise LineError(
+                _("%(key)s: %(v)s is not an ISO 8601 instant with a UTC offset")
+                % {"key": key, "v": json.dumps(record[key])}
+            ) from None
+    if span["end"] > state.now:
+        raise LineError(_("end: %(v)s is in the future") % {"v": record["end"]})
+    billable = record.get("billable", True)
+    if not isinstance(billable, bool):
+        raise LineError(_("billable: %(v)s is not true or false") % {"v": json.dumps(billable)})
+    try:
+        billing.record_work(
+            state.case(record["case"]),
+            state.agent(record["by"]),
+            span["start"],
+            span["end"],
+            billable,
+            optional_text(record, "note"),
+            source=EntrySource.IMPORT,
+            at=at,
+        )
+    except BillingError as exc:
+        raise LineError(exc.message) from None

@@ -1,0 +1,174 @@
+"""Plans as code: one YAML file creates or updates calendars, plans, organizations and people.
+
+The file is checked in full first (every problem, with its key path and line); only a file
+without problems is applied, in one transaction, through the services of each app. An object
+the file names is set to what the file says (omitted keys take their documented defaults);
+what the database holds and the file does not name is left alone. Applying writes only the
+values that differ, so loading the same file twice changes nothing.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from supportdesk.accounts.choices import AddressKind
+from supportdesk.accounts.models import Organization, User
+from supportdesk.accounts.services import save_agent, save_contact, save_organization
+from supportdesk.plans.models import BusinessCalendar, Plan
+from supportdesk.plans.services import (
+    Change,
+    save_calendar,
+    save_contract,
+    save_pack,
+    save_plan,
+)
+from supportdesk.world.schema import AgentSpec, ContactSpec, WorldSpec, check_world
+from supportdesk.world.source import SourceError, parse
+
+
+@dataclass
+class LoadReport:
+    """How many objects of each kind the load created, updated or found as they were."""
+
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, kind: str, change: Change) -> None:
+        self.counts[(kind, change)] += 1
+
+    def changed(self) -> int:
+        return sum(n for (_kind, change), n in self.counts.items() if change != Change.UNCHANGED)
+
+    def summary(self) -> str:
+        kinds = sorted({kind for kind, _change in self.counts})
+        parts = []
+        for kind in kinds:
+            created = self.counts[(kind, Change.CREATED)]
+            updated = self.counts[(kind, Change.UPDATED)]
+            unchanged = self.counts[(kind, Change.UNCHANGED)]
+            parts.append(
+                _("%(kind)s: %(c)s created, %(u)s updated, %(n)s unchanged")
+                % {"kind": kind, "c": created, "u": updated, "n": unchanged}
+            )
+        return "\n".join(parts) or _("nothing to load")
+
+
+def check_text(text: str, source: str) -> WorldSpec:
+    """The validated world, or ``SourceError`` listing every problem in the file."""
+    root, problems = parse(text)
+    if problems:  # a broken document has no trustworthy structure to check further
+        raise SourceError(source, problems)
+    spec, problems = check_world(root)
+    if problems:
+        raise SourceError(source, problems)
+    return spec
+
+
+def load_text(text: str, source: str = "<world>") -> LoadReport:
+    return apply_world(check_text(text, source))
+
+
+def load_file(path: str | Path) -> LoadReport:
+    """Load a world file; ``OSError`` when it cannot be read, ``SourceError`` when it is wrong."""
+    path = Path(path)
+    return load_text(path.read_text(encoding="utf-8"), str(path))
+
+
+@transaction.atomic
+def apply_world(spec: WorldSpec) -> LoadReport:
+    report = LoadReport()
+    for calendar in spec.calendars:
+        report.add("calendars", save_calendar(calendar.slug, **calendar.values)[1])
+    calendars = {c.slug: c for c in BusinessCalendar.objects.all()}
+    for plan in spec.plans:
+        _plan, change = save_plan(
+            plan.slug, calendar=calendars[plan.calendar], targets=plan.targets, **plan.values
+        )
+        report.add("plans", change)
+    for agent in spec.agents:
+        report.add("agents", _save_agent(agent))
+    plans = {p.slug: p for p in Plan.objects.all()}
+    for org_spec in spec.organizations:
+        before = Organization.objects.filter(slug=org_spec.slug).values_list("name", flat=True)
+        previous_name = before.first()
+        organization = save_organization(org_spec.slug, name=org_spec.name)
+        if previous_name is None:
+            report.add("organizations", Change.CREATED)
+        else:
+            changed = previous_name != org_spec.name
+            report.add("organizations", Change.UPDATED if changed else Change.UNCHANGED)
+        terms = org_spec.contract
+        if terms is not None:
+            manager = (
+                User.objects.get(email=terms.account_manager) if terms.account_manager else None
+            )
+            _contract, change = save_contract(
+                organization,
+                plans[terms.plan],
+                start=terms.start,
+                end=terms.end,
+                monthly_fee=terms.monthly_fee,
+                designated_email=terms.designated_email,
+                designated_phone=terms.designated_phone,
+                account_manager=manager,
+            )
+            report.add("contracts", change)
+        for contact in org_spec.contacts:
+            report.add("contacts", _save_contact(organization, contact))
+        for pack in org_spec.packs:
+            _pack, change = save_pack(
+                organization,
+                kind=pack.kind,
+                hours=pack.hours,
+                purchased=pack.purchased,
+                start_month=pack.start_month,
+                end_month=pack.end_month,
+            )
+            report.add("packs", change)
+    return report
+
+
+def _save_agent(spec: AgentSpec) -> Change:
+    """``save_agent`` unless the agent is already exactly so (it would rewrite the row)."""
+    user = User.objects.filter(email=spec.email).select_related("agent").first()
+    agent = getattr(user, "agent", None) if user else None
+    if agent is not None:
+        teams = set(agent.teams.values_list("slug", flat=True))
+        if user.name == spec.name and agent.level == spec.level and teams == set(spec.teams):
+            return Change.UNCHANGED
+    save_agent(name=spec.name, email=spec.email, level=spec.level, teams=spec.teams)
+    return Change.CREATED if agent is None else Change.UPDATED
+
+
+def _save_contact(organization: Organization, spec: ContactSpec) -> Change:
+    """``save_contact`` unless the contact is already exactly so (it would rewrite the row)."""
+    contact = None
+    if spec.email:
+        contact = organization.contacts.filter(
+            addresses__kind=AddressKind.EMAIL, addresses__value=spec.email
+        ).first()
+    if contact is None:
+        contact = organization.contacts.filter(name=spec.name).first()
+    if contact is not None:
+        wanted = {(AddressKind.EMAIL, spec.email), (AddressKind.PHONE, spec.phone)}
+        wanted = {(kind, value) for kind, value in wanted if value}
+        held = set(contact.addresses.values_list("kind", "value"))
+        if (
+            contact.name == spec.name
+            and contact.role == spec.role
+            and contact.language == spec.language
+            and wanted <= held
+            and (not spec.email or contact.user_id is not None)
+        ):
+            return Change.UNCHANGED
+    save_contact(
+        organization,
+        name=spec.name,
+        role=spec.role,
+        email=spec.email,
+        phone=spec.phone,
+        language=spec.language,
+    )
+    return Change.CREATED if contact is None else Change.UPDATED

@@ -1,0 +1,132 @@
+"""Seed the browser tests' database through the services, in a process of its own.
+
+    DATABASE_URL=sqlite:///... python -m tests.e2e.seed base      # migrate, static, world
+    DATABASE_URL=sqlite:///... python -m tests.e2e.seed breached  # add an overdue P1 case
+
+The server under test runs in another process, so pytest-django's test database cannot be
+used; this writes the file database the server reads and prints what it made as JSON.
+"""
+
+import json
+import os
+import sys
+from datetime import timedelta
+
+PASSWORD = "Browser-test-pass-42"
+
+ZOOM_DEFINITIONS = {
+    "P1": "The service is down or critically impaired and there is no workaround. "
+    "We work on it around the clock.",
+    "P2": "Important parts of the service are impaired; any workaround is partial. "
+    "We work on it in regional business hours.",
+    "P3": "A feature misbehaves but the service keeps working. Regional business hours.",
+    "P4": "A question, a how-to, configuration or a feature request. Regional business hours.",
+}
+EVERYONE = ["member", "licensed_member", "admin"]
+ZOOM_ENTITLEMENTS = {
+    "help_center": EVERYONE,
+    "self_service": EVERYONE,
+    "chatbot": EVERYONE,
+    "ticket_l1": ["licensed_member", "admin"],
+    "chat_l1": ["licensed_member", "admin"],
+    "phone_l1": ["licensed_member"],
+    "ticket_l2": ["admin"],
+    "phone_l2": ["admin"],
+}
+
+
+def base() -> dict:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from supportdesk.accounts.services import save_preferences
+    from supportdesk.plans.services import TargetSpec, save_plan
+    from supportdesk.tickets import services
+    from tests.factories import make_world
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    world = make_world(password=PASSWORD)
+    save_plan(
+        "priority",
+        name="Priority 24/7",
+        priority_definitions=ZOOM_DEFINITIONS,
+        entitlements=ZOOM_ENTITLEMENTS,
+        targets=[
+            TargetSpec("first_response", within=timedelta(minutes=30), priorities=["P1"],
+                       around_the_clock=True),
+            TargetSpec("first_response", within=timedelta(hours=4)),
+            TargetSpec("restoration", within=timedelta(hours=4), priorities=["P1"],
+                       around_the_clock=True),
+            TargetSpec("restoration", within=timedelta(hours=16)),
+            TargetSpec("first_response", business_days=2, guaranteed=False),
+        ],
+    )  # fmt: skip
+    for user in (world.admin.user, world.member.user, world.outsider.user):
+        save_preferences(user, timezone_name="Europe/Lisbon", language="")
+    save_preferences(world.agent, timezone_name="Europe/Warsaw", language="")
+
+    now = timezone.now()
+    answered = [
+        (world.admin, "Email bounces for the sales team", "P2", "email", 150),
+        (world.member, "How do I add a shared mailbox?", "P4", "web", 90),
+        (world.outsider, "VPN drops every hour", "P3", "web", 60),
+    ]
+    made = {}
+    for contact, subject, priority, channel, minutes_ago in answered:
+        case = services.open_case(
+            subject=subject, body="Details in the attached log.", channel=channel,
+            priority=priority, contact=contact, at=now - timedelta(minutes=minutes_ago),
+        )  # fmt: skip
+        services.post_reply(
+            case, author=world.agent, body="Looking into it.", notify=False,
+            at=now - timedelta(minutes=minutes_ago - 10),
+        )  # fmt: skip
+        made[subject] = case.pk
+    waiting = services.open_case(
+        subject="Printer driver for the new office", body="Which model?", channel="web",
+        priority="P3", contact=world.member, at=now - timedelta(minutes=40),
+    )  # fmt: skip
+    services.post_reply(waiting, author=world.agent, body="Which model is it?", notify=False)
+    services.change_status(waiting, "waiting", actor=world.agent)
+    services.assign(waiting, assignee=world.agent, actor=world.agent)
+    sms = services.open_case(
+        subject="SMS: site is down?", body="site down??", channel="sms", priority="P3",
+        sender="+351912345678", at=now - timedelta(minutes=20),
+    )  # fmt: skip
+    services.open_case(
+        subject="Question from an unknown address", body="Hello?", channel="email",
+        sender="someone@unknown.example", at=now - timedelta(minutes=5),
+    )  # fmt: skip
+    made["waiting"], made["sms"] = waiting.pk, sms.pk
+    return {"password": PASSWORD, "cases": made, "outsider_case": made["VPN drops every hour"]}
+
+
+def breached() -> dict:
+    from django.utils import timezone
+
+    from supportdesk.accounts.models import Contact
+    from supportdesk.tickets import services
+
+    now = timezone.now()
+    olga = Contact.objects.get(name="Olga Nowak")
+    case = services.open_case(
+        subject="Telephony exchange unreachable", body="No calls in or out.", channel="web",
+        priority="P1", contact=olga, at=now - timedelta(minutes=95),
+    )  # fmt: skip
+    services.sweep(now=now)
+    return {"breached_case": case.pk}
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
+    import django
+
+    django.setup()
+    phase = sys.argv[1] if len(sys.argv) > 1 else "base"
+    result = {"base": base, "breached": breached}[phase]()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
