@@ -86,6 +86,7 @@ class Server:
     def start(self) -> None:
         command = [
             sys.executable, "-m", "gunicorn", "supportdesk.wsgi",
+            "--config", "python:supportdesk.runtime.gunicorn_conf",
             "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
             "--worker-class", "gthread", "--threads", "4", "--graceful-timeout", "2",
         ]  # fmt: skip
@@ -93,7 +94,7 @@ class Server:
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited:\n{self.log.read_text()[-3000:]}")
@@ -103,7 +104,7 @@ class Server:
                         return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"server did not answer in 30 s:\n{self.log.read_text()[-3000:]}")
+        raise RuntimeError(f"server did not answer in 60 s:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -131,8 +132,10 @@ def server():
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The same patience as the contexts' default: a shared CI machine can be slow for a moment.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         yield chromium

@@ -68,6 +68,13 @@ def lemma(word: str, lang: str) -> str:
     return simplemma.lemmatize(word, lang=lang).lower()
 
 
+def warm() -> None:
+    """Load simplemma's dictionaries now: they take seconds to decode, and a server calls this
+    in its master process so that every worker it forks answers its first question at once."""
+    for lang in LANGUAGES:
+        simplemma.lemmatize("test", lang=lang)
+
+
 def doc_terms(word: str, lang: str) -> tuple[str, ...]:
     """Index terms of a document word: folded lemma and folded surface form.
 

@@ -29,6 +29,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         web = [
             sys.executable, "-m", "gunicorn", "supportdesk.wsgi",
+            "--config", "python:supportdesk.runtime.gunicorn_conf",
             "--bind", f"{host}:{port}", "--workers", str(workers),
             "--worker-class", "gthread", "--threads", str(threads),
             "--limit-request-line", "8190",
