@@ -16,7 +16,7 @@ from supportdesk.accounts.models import Organization, User
 from supportdesk.api import errors
 from supportdesk.api.auth import caller, require_agent
 from supportdesk.api.paging import paged
-from supportdesk.api.schemas import Page
+from supportdesk.api.schemas import Id, Page, Slug
 from supportdesk.billing import services
 from supportdesk.billing.choices import EntrySource
 from supportdesk.billing.errors import BillingError, BillingErrorCode
@@ -30,10 +30,16 @@ from supportdesk.tickets.models import Case
 
 router = Router(tags=["billing"])
 
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Note = Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")]
-Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")]
+#: Hours of a pack: a decimal string above zero, six digits and two decimals at most. A string,
+#: not a JSON number, so no cent is lost to binary floating point; the pattern is the whole rule.
+Hours = Annotated[
+    str,
+    Field(
+        pattern=r"^(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?|0\.(?:0[1-9]|[1-9][0-9]?))$",
+        examples=["10", "1.5"],
+    ),
+]
 Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-03"])]
 
 #: HTTP status of each refusal: overlaps and timers conflict with the agent's other work.
@@ -91,7 +97,7 @@ class TimeEntryPage(Page):
 class PackIn(Schema):
     organization: Slug
     kind: PackKind
-    hours: Decimal = Field(gt=0, max_digits=8, decimal_places=2)
+    hours: Hours
     purchased: date | None = None
     start_month: date | None = None
     end_month: date | None = None
@@ -247,7 +253,7 @@ def add_pack(request: HttpRequest, payload: PackIn) -> HttpStatus[dict]:
         pack = services.add_pack(
             organization,
             kind=payload.kind,
-            hours=payload.hours,
+            hours=Decimal(payload.hours),
             purchased=payload.purchased,
             start_month=payload.start_month,
             end_month=payload.end_month,

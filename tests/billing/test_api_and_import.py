@@ -8,6 +8,7 @@ from django.test import Client
 
 from supportdesk.accounts.services import issue_token
 from supportdesk.billing.models import TimeEntry
+from supportdesk.plans.models import HourPack
 from supportdesk.world.history import HistoryError, import_history
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,31 @@ def test_packs_and_statement_through_the_api(bw, case):
     assert member.get("/api/billing/statements/cliente-b/2026-03").status_code == 404
     outsider = client_for(bw.outsider.user)
     assert outsider.get("/api/billing/statements/cliente-b/2026-03").status_code == 404
+
+
+PACK = {"organization": "cliente-b", "kind": "single", "purchased": "2026-01-05"}
+
+
+@pytest.mark.parametrize("hours", [0.5, "0", "0.00", "1.505", "1234567", "1e2", "-1", ""])
+def test_pack_hours_must_be_a_positive_decimal_string(bw, hours):
+    """Hours travel as strings so no cent is lost to floats; anything else is a clear 422."""
+    agent = client_for(bw.agent)
+    before = HourPack.objects.count()
+    body = {**PACK, "hours": hours}
+    refused = post(agent, "/packs", body)
+    assert refused.status_code == 422, refused.content
+    assert "hours" in refused.content.decode()
+    assert HourPack.objects.count() == before
+
+
+@pytest.mark.parametrize(("hours", "stored"), [("0.05", "0.05"), ("999999.99", "999999.99")])
+def test_pack_hours_at_the_edges_are_kept_exactly(bw, hours, stored):
+    agent = client_for(bw.agent)
+    body = {**PACK, "hours": hours}
+    made = post(agent, "/packs", body)
+    assert made.status_code == 201, made.content
+    assert made.json()["hours"] == stored
+    assert str(HourPack.objects.get(pk=made.json()["id"]).hours) == stored
 
 
 def test_timer_through_the_api(bw, case):
