@@ -39,13 +39,16 @@ format: $(VENV)/.test-deps ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-system-packages: ## Dovecot (IMAP tests), Chromium (browser tests), DejaVu (PDF); without apt they skip, saying so
+system-packages: ## Dovecot (IMAP), Chromium (browser), DejaVu (PDF), gettext (catalogue check); without apt they skip, saying so
 	@command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd) \
 	  >/dev/null 2>&1 || echo "dovecot-imapd could not be installed: the IMAP tests will skip"
 	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core) \
 	  >/dev/null 2>&1 || echo "fonts-dejavu-core could not be installed: the PDF font test will skip"
+	@command -v xgettext >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext) \
+	  >/dev/null 2>&1 || echo "gettext could not be installed: the catalogue extraction test will skip"
 	@command -v chromium >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  >/dev/null 2>&1 || echo "chromium could not be installed: the browser tests will skip"

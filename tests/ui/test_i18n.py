@@ -1,7 +1,11 @@
 """Three languages: complete catalogues, language chosen by the browser or the menu, dates
 and numbers per locale, error pages a person understands in their language."""
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,13 +19,21 @@ from django.utils import translation
 
 from supportdesk.tickets import display, services
 
-LOCALE = Path(settings.BASE_DIR) / "locale"
+PACKAGE = Path(settings.BASE_DIR)
+#: The project's catalogue and the apps' own (each app's strings live beside it).
+CATALOGUES = sorted(PACKAGE.glob("**/locale/*/LC_MESSAGES/django.po"))
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-@pytest.mark.parametrize("language", ["pl", "pt"])
-def test_catalogue_is_complete_and_keeps_placeholders(language):
-    catalogue = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+def test_every_app_with_strings_ships_polish_and_portuguese():
+    shipped = {(po.parents[2], po.parents[1].name) for po in CATALOGUES}
+    for locale in {po.parents[2] for po in CATALOGUES}:
+        assert {(locale, "pl"), (locale, "pt")} <= shipped, locale
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_catalogue_is_complete_and_keeps_placeholders(path):
+    catalogue = polib.pofile(str(path))
     assert catalogue.percent_translated() == 100
     assert not catalogue.fuzzy_entries()
     for entry in catalogue.translated_entries():
@@ -32,6 +44,25 @@ def test_catalogue_is_complete_and_keeps_placeholders(language):
                 assert set(PLACEHOLDER.findall(form)) <= wanted, entry.msgid
         else:
             assert set(PLACEHOLDER.findall(entry.msgstr)) == wanted, entry.msgid
+
+
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None,
+    reason="GNU gettext is not installed (apt install gettext): source strings not re-extracted",
+)
+def test_catalogues_hold_every_string_of_the_source(tmp_path):
+    """Extract the strings again (makemessages, into a copy): none may be missing a translation,
+    and each must sit in the catalogue of the app it belongs to."""
+    copy = tmp_path / "supportdesk"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    command = [sys.executable, "-m", "django", "makemessages", "-l", "pl", "-l", "pt"]
+    command += ["--no-obsolete", "--ignore", "*/migrations/*"]
+    environment = {**os.environ, "PYTHONPATH": str(tmp_path), "SUPPORTDESK_VAR": str(tmp_path)}
+    done = subprocess.run(command, cwd=copy, env=environment, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for extracted in sorted(copy.glob("**/locale/*/LC_MESSAGES/django.po")):
+        missing = [e.msgid for e in polib.pofile(str(extracted)) if not e.translated()]
+        assert not missing, f"{extracted.relative_to(copy)} lacks {missing[:5]}"
 
 
 def test_compile_translations_builds_mo_files_with_polib(tmp_path, settings):
