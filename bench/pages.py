@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pages.py [--cases 100000] [--repeat 50]
 
-Fills a fresh SQLite database with bench/case_queue.py's ``fill`` (open cases with their clocks),
+Fills a fresh SQLite database with bench/queue.py's ``fill`` (open cases with their clocks),
 spreads them over teams, agents and organizations, gives one case a long conversation, then
 measures, in a fresh process as a server would run, server time (Django's test client in
 process: middleware, views, templates) for the queue and case pages, the queue's counts, and
@@ -27,8 +27,8 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
-# bench/case_queue.py shares its name with the standard library's queue module: load it by path.
-_spec = importlib.util.spec_from_file_location("bench_queue", HERE / "case_queue.py")
+# bench/queue.py shares its name with the standard library's queue module: load it by path.
+_spec = importlib.util.spec_from_file_location("bench_queue", HERE / "queue.py")
 bench_queue = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_queue)
 
