@@ -106,10 +106,10 @@ def delete_token(request: HttpRequest, token_id: Id) -> HttpStatus[None]:
 
 
 def _current_contract(contracts: list[Contract]) -> Contract | None:
-    """The contract active today, in its plan's time zone (where the contract's days turn)."""
+    """The contract active today, in its business hours' zone (where the contract's days turn)."""
     now = timezone.now()
     for contract in contracts:
-        today: date = now.astimezone(ZoneInfo(contract.plan.calendar.timezone)).date()
+        today: date = now.astimezone(ZoneInfo(contract.business_calendar.timezone)).date()
         if contract.active_on(today):
             return contract
     return None
@@ -127,6 +127,7 @@ def _organization(org: Organization) -> dict:
             "end": contract.end,
             "designated_email": contract.designated_email,
             "designated_phone": contract.designated_phone,
+            "calendar": contract.business_calendar.slug,
             "account_manager": (
                 contract.account_manager.name or contract.account_manager.email
                 if contract.account_manager
@@ -139,7 +140,9 @@ def _organization(org: Organization) -> dict:
 
 
 def _organizations(request: HttpRequest):
-    contracts = Contract.objects.select_related("plan", "plan__calendar", "account_manager")
+    contracts = Contract.objects.select_related(
+        "plan", "plan__calendar", "calendar", "account_manager"
+    )
     return visibility.organizations(caller(request)).prefetch_related(
         Prefetch("contracts", contracts.order_by("-start"))
     )

@@ -79,6 +79,10 @@ class ContractOut(Schema):
     end: date | None
     designated_email: str
     designated_phone: str
+    calendar: str = Field(
+        description="Slug of the business hours its promises count: the customer's region's "
+        "where the contract names one, else the plan's."
+    )
     account_manager: str | None
 
 

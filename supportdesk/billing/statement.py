@@ -38,7 +38,7 @@ from supportdesk.billing.periods import (
     next_month,
 )
 from supportdesk.plans.choices import PackKind
-from supportdesk.plans.models import Contract, HourPack, Plan, kernel_for
+from supportdesk.plans.models import BusinessCalendar, Contract, HourPack, Plan, kernel_for
 from supportdesk.tickets.models import BreachCredit
 
 CENT = Decimal("0.01")
@@ -208,7 +208,9 @@ class Months:
 
     def __init__(self, organization: Organization) -> None:
         self.contracts: list[Contract] = sorted(
-            Contract.objects.filter(organization=organization).select_related("plan__calendar"),
+            Contract.objects.filter(organization=organization).select_related(
+                "plan__calendar", "calendar"
+            ),
             key=lambda c: (c.start, c.pk),
         )
         if not self.contracts:
@@ -217,19 +219,25 @@ class Months:
                 _("%(org)s has no contract, so no plan to bill by.") % {"org": organization},
             )
         self._starts = [c.start for c in self.contracts]
-        self._plans: dict[date, Plan] = {}
+        self._contracts: dict[date, Contract] = {}
+
+    def contract(self, month: date) -> Contract:
+        """The contract in force at the month's end (the one whose terms its statement uses)."""
+        contract = self._contracts.get(month)
+        if contract is None:
+            i = bisect_right(self._starts, engine_last_day(month)) - 1
+            contract = self._contracts[month] = self.contracts[max(i, 0)]
+        return contract
 
     def plan(self, month: date) -> Plan:
-        plan = self._plans.get(month)
-        if plan is None:
-            last_day = engine_last_day(month)
-            i = bisect_right(self._starts, last_day) - 1
-            plan = self.contracts[max(i, 0)].plan
-            self._plans[month] = plan
-        return plan
+        return self.contract(month).plan
+
+    def calendar(self, month: date) -> BusinessCalendar:
+        """The hours that are "in hours": the customer's region where the contract names one."""
+        return self.contract(month).business_calendar
 
     def zone(self, month: date) -> ZoneInfo:
-        return ZoneInfo(self.plan(month).calendar.timezone)
+        return ZoneInfo(self.calendar(month).timezone)
 
     def start(self, month: date) -> datetime:
         """First instant of ``month``; months tile time even when the zone changes between them."""
@@ -491,7 +499,7 @@ def _month_line(
         source.valid_until = epoch(day_start(expiry(pack.purchased), zone))
         cuts += (source.valid_from, source.valid_until)
     end = from_epoch(e, zone)
-    kernel = kernel_for(plan.calendar)
+    kernel = kernel_for(months.calendar(month))
     opened = [(epoch(a), epoch(b)) for a, b in kernel.open_intervals(start, end)]
     return engine.timeline(s, e, opened, cuts), *block_minutes(plan)
 

@@ -150,6 +150,15 @@ class Contract(models.Model):
     account_manager = models.ForeignKey(
         User, models.SET_NULL, null=True, blank=True, related_name="managed_contracts"
     )
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+        verbose_name=_("business hours"),
+        help_text=_("The customer's region, where the plan promises its hours; empty: the plan's."),
+    )
 
     class Meta:
         ordering = ["-start"]
@@ -159,6 +168,12 @@ class Contract(models.Model):
 
     def active_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
+
+    @property
+    def business_calendar(self) -> BusinessCalendar:
+        """The hours this customer's promises and bills count: a plan sold across regions
+        (MeetWave's "business hours of the customer's region") names the region per contract."""
+        return self.calendar if self.calendar_id else self.plan.calendar
 
 
 class HourPack(models.Model):

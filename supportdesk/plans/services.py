@@ -140,6 +140,7 @@ def save_contract(
     designated_email: str = "",
     designated_phone: str = "",
     account_manager: User | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> tuple[Contract, Change]:
     """Create or update the contract of this organization for this plan from this start date."""
     key = {"organization": organization, "plan": plan, "start": start}
@@ -149,6 +150,7 @@ def save_contract(
         "designated_email": designated_email,
         "designated_phone": designated_phone,
         "account_manager": account_manager,
+        "calendar": calendar,
     }
     return _upsert(Contract, key, values)
 

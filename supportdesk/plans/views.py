@@ -77,7 +77,9 @@ def organizations(request: HttpRequest) -> HttpResponse:
 def organization(request: HttpRequest, slug: str) -> HttpResponse:
     org = get_object_or_404(Organization, slug=slug)
     today = timezone.localdate()
-    contracts = list(org.contracts.select_related("plan", "account_manager").order_by("-start"))
+    contracts = list(
+        org.contracts.select_related("plan", "account_manager", "calendar").order_by("-start")
+    )
     current = next((c for c in contracts if c.active_on(today)), None)
     cases = (
         Case.objects.visible_to(request.user)

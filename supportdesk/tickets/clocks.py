@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from supportdesk.plans.models import Plan, SlaTarget, kernel_for
+from supportdesk.plans.models import BusinessCalendar, SlaTarget, kernel_for
 from supportdesk.tickets.models import SlaClock
 
 
@@ -25,11 +25,12 @@ def select_target(
     return None
 
 
-def apply_target(clock: SlaClock, target: SlaTarget, plan: Plan) -> None:
+def apply_target(clock: SlaClock, target: SlaTarget, calendar: BusinessCalendar) -> None:
+    """``calendar``: the case's business hours (its contract's region, else its plan's)."""
     clock.target = target
     clock.rule = target.describe()
     clock.guaranteed = target.guaranteed
-    clock.calendar = None if target.around_the_clock else plan.calendar
+    clock.calendar = None if target.around_the_clock else calendar
     clock.within = target.within
     clock.business_days = target.business_days
 

@@ -18,7 +18,7 @@ from supportdesk.accounts.models import Contact, Organization, Team, User
 from supportdesk.accounts.services import InvalidAddress, find_contact, normalize_address
 from supportdesk.db import writing
 from supportdesk.plans.choices import Metric
-from supportdesk.plans.models import Contract, Plan
+from supportdesk.plans.models import BusinessCalendar, Contract, Plan
 from supportdesk.tickets import clocks as clockmath
 from supportdesk.tickets import events, outbox
 from supportdesk.tickets.choices import (
@@ -47,6 +47,13 @@ class CoverageDecision:
     param: str = ""
     designated: bool = False
 
+    @property
+    def calendar(self) -> BusinessCalendar | None:
+        """The business hours the case's clocks count."""
+        if self.contract is not None:
+            return self.contract.business_calendar
+        return self.plan.calendar if self.plan is not None else None
+
 
 def _normalized(address: str) -> str:
     try:
@@ -72,13 +79,13 @@ def decide_coverage(
         return CoverageDecision(_fallback_plan(), None, False, Coverage.SENDER_NOT_REGISTERED)
     contracts = list(
         Contract.objects.filter(organization=organization)
-        .select_related("plan", "plan__calendar")
+        .select_related("plan", "plan__calendar", "calendar")
         .order_by("-start")
     )
     if not contracts:
         plan = _fallback_plan()
         return CoverageDecision(plan, None, False, Coverage.NO_PLAN)
-    local_day = at.astimezone(ZoneInfo(contracts[0].plan.calendar.timezone)).date()
+    local_day = at.astimezone(ZoneInfo(contracts[0].business_calendar.timezone)).date()
     contract = next((c for c in contracts if c.active_on(local_day)), None)
     if contract is None:
         return CoverageDecision(
@@ -122,7 +129,7 @@ def _start_clocks(case: Case, decision: CoverageDecision) -> list[SlaClock]:
         if target is None:
             continue
         clock = SlaClock(case=case, metric=metric, started_at=case.received_at)
-        clockmath.apply_target(clock, target, plan)
+        clockmath.apply_target(clock, target, decision.calendar)
         clock.due_at = clockmath.compute_due(clock)
         started.append(clock)
     return started
@@ -459,6 +466,8 @@ def change_priority(
             received_via=case.received_via,
             at=case.received_at,
         )
+        # The contract's region, unless the organization has moved to another plan since.
+        calendar = decision.calendar if decision.plan == case.plan else case.plan.calendar
         targets = list(case.plan.targets.all())
         by_metric = {clock.metric: clock for clock in clocks}
         for metric in Metric.values:
@@ -474,7 +483,7 @@ def change_priority(
             if target is None or (clock is not None and target.pk == clock.target_id):
                 continue
             if clock is None:
-                clock = _start_late_clock(case, metric, target, at)
+                clock = _start_late_clock(case, metric, target, calendar, at)
                 if clock is None:
                     continue
                 clocks.append(clock)
@@ -483,7 +492,7 @@ def change_priority(
                 )
             else:
                 before = events.clock_state(clock)
-                clockmath.apply_target(clock, target, case.plan)
+                clockmath.apply_target(clock, target, calendar)
                 if clock.paused_since is None:
                     clock.due_at = clockmath.compute_due(clock)
                 clock.save()
@@ -513,13 +522,15 @@ def change_priority(
     return case
 
 
-def _start_late_clock(case: Case, metric: str, target, at: datetime) -> SlaClock | None:
+def _start_late_clock(
+    case: Case, metric: str, target, calendar: BusinessCalendar | None, at: datetime
+) -> SlaClock | None:
     """A promise that only the new priority makes (e.g. P1 restoration): it runs from receipt,
     as if the case had come in at that priority. A case already resolved owes nothing more."""
     if case.status in (Status.RESOLVED, Status.CLOSED):
         return None
     clock = SlaClock(case=case, metric=metric, started_at=case.received_at)
-    clockmath.apply_target(clock, target, case.plan)
+    clockmath.apply_target(clock, target, calendar)
     if metric == Metric.RESTORATION and _restoration_wants(case, case.status)[0]:
         clock.paused_since = at
     else:

@@ -113,6 +113,7 @@ def apply_world(spec: WorldSpec) -> LoadReport:
                 designated_email=terms.designated_email,
                 designated_phone=terms.designated_phone,
                 account_manager=manager,
+                calendar=calendars[terms.calendar] if terms.calendar else None,
             )
             report.add("contracts", change)
         for contact in org_spec.contacts:

@@ -78,6 +78,7 @@ class ContractSpec:
     designated_email: str = ""
     designated_phone: str = ""
     account_manager: str | None = None
+    calendar: str | None = None
 
 
 @dataclass
@@ -507,15 +508,7 @@ class WorldChecker(Checker):
             ),
         )
         name = self.field(self.text, keys.get("name"))
-        calendar = self.field(self.text, keys.get("calendar"))
-        if calendar is not None and calendar not in self.known.calendars(
-            self.declared["calendars"]
-        ):
-            self.fail(
-                keys["calendar"],
-                _('calendar "%(ref)s" is neither in this file nor in the database')
-                % {"ref": calendar},
-            )
+        calendar = self.calendar_ref(keys.get("calendar"))
         values: dict[str, Any] = {
             "name": name,
             "pause_when_waiting": self.field(
@@ -686,6 +679,16 @@ class WorldChecker(Checker):
         if name is not None:
             self.spec.organizations.append(OrganizationSpec(slug, name, contract, contacts, packs))
 
+    def calendar_ref(self, node: Node | None) -> str | None:
+        """The slug of a calendar this file or the database defines."""
+        slug = self.field(self.text, node)
+        if slug is not None and slug not in self.known.calendars(self.declared["calendars"]):
+            self.fail(
+                node,
+                _('calendar "%(ref)s" is neither in this file nor in the database') % {"ref": slug},
+            )
+        return slug
+
     def contract(self, keys: dict[str, Node]) -> ContractSpec | None:
         plan_node = keys.get("plan")
         plan = self.field(self.text, plan_node)
@@ -707,7 +710,7 @@ class WorldChecker(Checker):
             lambda: self.mapping(
                 contract_node,
                 required=("start",),
-                optional=("end", "monthly_fee", "account_manager"),
+                optional=("end", "monthly_fee", "account_manager", "calendar"),
             )
         )
         if terms is None:
@@ -723,6 +726,7 @@ class WorldChecker(Checker):
                 _('account manager "%(ref)s" is not an agent in this file or the database')
                 % {"ref": manager},
             )
+        calendar = self.calendar_ref(terms.get("calendar"))
         designated_email = designated_phone = ""
         designated = keys.get("designated")
         if designated is not None:
@@ -740,6 +744,7 @@ class WorldChecker(Checker):
             designated_email=designated_email,
             designated_phone=designated_phone,
             account_manager=manager,
+            calendar=calendar,
         )
 
     def contact(self, node: Node, organization: str) -> ContactSpec:

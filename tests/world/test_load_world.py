@@ -166,6 +166,31 @@ organizations:
     assert Plan.objects.get(slug="later").calendar.slug == "pt-lisbon"
 
 
+def test_a_contract_may_name_the_customers_region(sample):
+    """A plan sold across regions: the contract names whose business hours its clocks count."""
+    text = """
+calendars:
+  pl-warsaw:
+    timezone: Europe/Warsaw
+    country: PL
+    weekly: {mon: ["08:00-18:00"], tue: ["08:00-18:00"]}
+organizations:
+  nova:
+    name: Nova
+    plan: webplug-standard
+    contract: {start: 2026-02-01, calendar: pl-warsaw}
+"""
+    load_text(text)
+    contract = Contract.objects.get(organization__slug="nova")
+    assert contract.calendar.slug == "pl-warsaw"
+    assert contract.business_calendar.slug == "pl-warsaw"
+    assert contract.plan.calendar.slug == "pt-lisbon"
+    assert load_text(text).changed() == 0
+    load_text(text.replace(", calendar: pl-warsaw", ""))
+    contract.refresh_from_db()
+    assert contract.calendar is None and contract.business_calendar.slug == "pt-lisbon"
+
+
 # --------------------------------------------------------------------------- errors
 
 BAD_FILES = {
@@ -230,6 +255,15 @@ BAD_FILES = {
         61,
         "organizations.cliente-b.contract.account_manager",
         'account manager "paulo@webplug.example" is not an agent',
+    ),
+    "unknown region calendar": (
+        SAMPLE.read_text().replace(
+            "account_manager: pedro@webplug.example}",
+            "account_manager: pedro@webplug.example, calendar: pl-nowhere}",
+        ),
+        61,
+        "organizations.cliente-b.contract.calendar",
+        'calendar "pl-nowhere" is neither in this file nor in the database',
     ),
     "bad country": (
         SAMPLE.read_text().replace("country: PT", "country: XX"),

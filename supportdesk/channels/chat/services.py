@@ -49,10 +49,10 @@ def current_plan(contact: Contact, at: datetime | None = None) -> Plan | None:
     at = at or timezone.now()
     for contract in (
         Contract.objects.filter(organization_id=contact.organization_id)
-        .select_related("plan", "plan__calendar")
+        .select_related("plan", "plan__calendar", "calendar")
         .order_by("-start")
     ):
-        if contract.active_on(at.astimezone(ZoneInfo(contract.plan.calendar.timezone)).date()):
+        if contract.active_on(at.astimezone(ZoneInfo(contract.business_calendar.timezone)).date()):
             return contract.plan
     return None
 

@@ -76,8 +76,9 @@ def _timezone(case: Case) -> ZoneInfo:
     contact = case.contact
     if contact is not None and contact.user is not None and contact.user.timezone != "UTC":
         names.append(contact.user.timezone)
-    if case.plan is not None:
-        names.append(case.plan.calendar.timezone)
+    if case.plan is not None:  # else the zone of the hours the case's clocks count
+        clock = case.clocks.exclude(calendar=None).select_related("calendar").first()
+        names.append((clock.calendar if clock else case.plan.calendar).timezone)
     for name in names:
         try:
             return ZoneInfo(name)
