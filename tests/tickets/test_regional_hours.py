@@ -15,6 +15,7 @@ from django.test import Client
 from supportdesk.accounts.services import issue_token
 from supportdesk.billing import services as billing
 from supportdesk.billing.statement import build_statement
+from supportdesk.channels.email.outgoing import acknowledgement_text
 from supportdesk.plans.models import BusinessCalendar, Contract
 from supportdesk.tickets import services
 
@@ -95,3 +96,9 @@ def test_the_api_names_the_hours_an_organization_is_promised(world, warsaw):
     assert body["contract"]["calendar"] == "pl-warsaw"
     other = Client(HTTP_AUTHORIZATION=f"Bearer {issue_token(world.agent, 'desk')}")
     assert other.get("/api/organizations/outra").json()["contract"]["calendar"] == "pt-lisbon"
+
+
+@pytest.mark.django_db
+def test_the_acknowledgement_promises_in_the_regions_time(world, warsaw):
+    _subject, body = acknowledgement_text(open_case(world), "en")
+    assert "12:00 (Europe/Warsaw)" in body  # Thursday 12 November, 11:00 UTC

@@ -72,18 +72,16 @@ def _language(case: Case, hint: str) -> str:
 
 
 def _timezone(case: Case) -> ZoneInfo:
-    names = []
+    """The contact's own zone, else the zone of the hours the case's clocks count."""
     contact = case.contact
     if contact is not None and contact.user is not None and contact.user.timezone != "UTC":
-        names.append(contact.user.timezone)
-    if case.plan is not None:  # else the zone of the hours the case's clocks count
-        clock = case.clocks.exclude(calendar=None).select_related("calendar").first()
-        names.append((clock.calendar if clock else case.plan.calendar).timezone)
-    for name in names:
         try:
-            return ZoneInfo(name)
+            return ZoneInfo(contact.user.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            continue
+            pass
+    if case.plan is not None:
+        clock = case.clocks.exclude(calendar=None).select_related("calendar").first()
+        return ZoneInfo((clock.calendar if clock else case.plan.calendar).timezone)
     return ZoneInfo("UTC")
 
 
