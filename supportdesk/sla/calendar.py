@@ -55,6 +55,7 @@ from ._window import Window
 __all__ = ["Calendar"]
 
 _ZERO = timedelta(0)
+_fromtimestamp = datetime.fromtimestamp
 _EMPTY_TABLE = YearTable(0, 0, *(np.empty(0, dtype=np.int64) for _ in range(4)))
 _MAX_YEAR_TABLES = 24  # LRU bound: ~40 kB per year for a Mon-Fri calendar
 _MAX_CACHED_WINDOW_YEARS = 24  # larger array windows are rebuilt rather than kept
@@ -128,7 +129,6 @@ class Calendar:
         self._current = self._previous = _EMPTY_TABLE
         # The epoch in the last caller's tzinfo: tz.fromutc(epoch + delta) is the cheapest
         # exact way back from µs to an aware datetime.
-        self._epoch: tuple[tzinfo | None, datetime] = (None, EPOCH_UTC)
 
     @classmethod
     def always(cls) -> Calendar:
@@ -187,15 +187,18 @@ class Calendar:
                 )
             raise ValueError(f"calendar has no working time after {describe_us(t)}; cannot {what}")
 
-    def _out(self, us: int, tz: tzinfo | None) -> datetime:
-        """µs since 1970 UTC → aware datetime in ``tz`` (the caller's zone)."""
-        zone, epoch = self._epoch
-        if zone is not tz:
-            zone, epoch = self._epoch = tz, datetime(1970, 1, 1, tzinfo=tz)
+    @staticmethod
+    def _out(us: int, tz: tzinfo | None) -> datetime:
+        """µs since 1970 UTC → aware datetime in ``tz`` (the caller's zone).
+
+        ``fromtimestamp`` on whole seconds is exact and cheaper than building a timedelta;
+        zone offsets are whole seconds, so the microseconds go on afterwards unchanged."""
+        seconds, micro = divmod(us, 1_000_000)
         try:
-            return zone.fromutc(epoch + timedelta(0, 0, us))  # type: ignore[union-attr]
-        except (OverflowError, ValueError) as exc:
+            instant = _fromtimestamp(seconds, tz)
+        except (OverflowError, OSError, ValueError) as exc:
             raise ValueError(f"result {describe_us(us)} is out of range") from exc
+        return instant.replace(microsecond=micro) if micro else instant
 
     # ------------------------------------------------------------------ scalar API
 
@@ -232,11 +235,7 @@ class Calendar:
         if w > table.total:
             return self._out(self._add_beyond(table, w - table.total, t), start.tzinfo)
         j = bisect_left(cums, w)
-        tz = start.tzinfo
-        zone, epoch = self._epoch
-        if zone is not tz:
-            zone, epoch = self._epoch = tz, datetime(1970, 1, 1, tzinfo=tz)
-        return zone.fromutc(epoch + timedelta(0, 0, bounds[j] - cums[j] + w))  # type: ignore[union-attr]
+        return self._out(bounds[j] - cums[j] + w, start.tzinfo)
 
     def _add_beyond(self, table: YearTable, rest: int, t: int) -> int:
         """Carry ``rest`` µs of work into the following years."""
