@@ -65,6 +65,15 @@ class TimeEntryIn(Schema):
     by: str | None = Field(None, description="Email of the agent who worked (default: caller).")
 
 
+class TimeEntryChange(Schema):
+    """What a correction may change; a field left out keeps its value."""
+
+    start: datetime | None = Field(None, description="Aware ISO 8601; seconds are dropped.")
+    end: datetime | None = None
+    billable: bool | None = None
+    note: Note | None = None
+
+
 class TimerIn(Schema):
     case_id: Id
     billable: bool = True
@@ -193,6 +202,32 @@ def record_time(request: HttpRequest, payload: TimeEntryIn) -> HttpStatus[dict]:
     except BillingError as error:
         raise _refused(error) from None
     return HttpStatus(201, _entry(entry))
+
+
+@router.patch(
+    "/time-entries/{entry_id}", response={200: TimeEntryOut, **errors.WRITE_ONE, **CONFLICT}
+)
+def change_time_entry(
+    request: HttpRequest, entry_id: Id, payload: TimeEntryChange
+) -> HttpStatus[dict]:
+    """Correct a finished entry; the same refusals as recording it (409 ``overlap``)."""
+    user = caller(request)
+    require_agent(user)
+    entry = TimeEntry.objects.filter(pk=entry_id).select_related("agent").first()
+    if entry is None:
+        raise Http404
+    try:
+        entry = services.change_entry(
+            entry,
+            actor=user,
+            start=entry.start if payload.start is None else payload.start,
+            end=entry.end if payload.end is None else payload.end,
+            billable=entry.billable if payload.billable is None else payload.billable,
+            note=entry.note if payload.note is None else payload.note,
+        )
+    except BillingError as error:
+        raise _refused(error) from None
+    return HttpStatus(200, _entry(entry))
 
 
 @router.delete("/time-entries/{entry_id}", response={204: None, **errors.WRITE_ONE})

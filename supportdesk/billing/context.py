@@ -16,6 +16,7 @@ from django.utils import timezone
 from supportdesk.accounts.models import Organization, User
 from supportdesk.billing.errors import BillingError
 from supportdesk.billing.forms import TimeEntryForm, TimerForm
+from supportdesk.billing.models import TimeEntry
 from supportdesk.billing.periods import month_of
 from supportdesk.billing.services import running_timer
 from supportdesk.billing.statement import Months, Statement, build_statement
@@ -42,10 +43,11 @@ def current_month(organization: Organization, now: datetime | None = None) -> da
 def case_time(case: Case, user: User) -> dict[str, Any]:
     """Entries of the case, the viewer's running timer and the forms to add time."""
     entries = list(case.time_entries.select_related("agent").order_by("start", "id"))
+    zone = user_zone(user)
     rows, total, billable = [], 0, 0
     for entry in entries:
         minutes = int((entry.end - entry.start).total_seconds() // 60) if entry.end else None
-        rows.append({"entry": entry, "minutes": minutes})
+        rows.append({"entry": entry, "minutes": minutes, "edit": _edit_form(entry, user, zone)})
         if minutes is not None:
             total += minutes
             billable += minutes if entry.billable else 0
@@ -57,10 +59,29 @@ def case_time(case: Case, user: User) -> dict[str, Any]:
         "billable_minutes": billable,
         "timer": timer,
         "timer_here": timer is not None and timer.case_id == case.pk,
-        "form": TimeEntryForm(zone=user_zone(user)),
+        "form": TimeEntryForm(zone=zone),
         "timer_form": TimerForm(),
-        "zone": user_zone(user),
+        "zone": zone,
     }
+
+
+def edit_prefix(entry: TimeEntry) -> str:
+    """Each entry's edit form on the case page has its own field names and ids."""
+    return f"entry-{entry.pk}"
+
+
+def _edit_form(entry: TimeEntry, user: User, zone: str) -> TimeEntryForm | None:
+    """The form to correct one's own finished entry, filled in the agent's zone."""
+    if entry.end is None or entry.agent_id != user.pk:
+        return None
+    local = ZoneInfo(zone)
+    initial = {
+        "start": entry.start.astimezone(local),
+        "end": entry.end.astimezone(local),
+        "billable": entry.billable,
+        "note": entry.note,
+    }
+    return TimeEntryForm(prefix=edit_prefix(entry), initial=initial, zone=zone)
 
 
 def balances(organization: Organization | None, month: date | None = None) -> dict[str, Any]:

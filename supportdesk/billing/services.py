@@ -89,14 +89,7 @@ def record_work(
     """Record a finished stretch of work; refused if it ends before it starts or overlaps."""
     at = at or timezone.now()
     _require_agent(agent)
-    start, end = to_minute(start, "start"), to_minute(end, "end")
-    if end < start:
-        raise BillingError(
-            BillingErrorCode.END_BEFORE_START,
-            _("The entry ends (%(end)s) before it starts (%(start)s).")
-            % {"end": _when(end), "start": _when(start)},
-            "end",
-        )
+    start, end = _finished_span(start, end)
     if source not in EntrySource.values:
         raise BillingError(BillingErrorCode.INVALID, _("Unknown source."), "source")
     _lock(agent)
@@ -116,14 +109,30 @@ def record_work(
     return entry
 
 
-def _log_entry(entry: TimeEntry, kind: str, actor: User, at: datetime) -> None:
-    """Time recorded or removed is part of the case's history, like any other change."""
-    span = {
+def _finished_span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    start, end = to_minute(start, "start"), to_minute(end, "end")
+    if end < start:
+        raise BillingError(
+            BillingErrorCode.END_BEFORE_START,
+            _("The entry ends (%(end)s) before it starts (%(start)s).")
+            % {"end": _when(end), "start": _when(start)},
+            "end",
+        )
+    return start, end
+
+
+def _span(entry: TimeEntry) -> dict:
+    return {
         "agent": entry.agent.email,
         "start": entry.start.isoformat(),
         "end": entry.end.isoformat() if entry.end else None,
         "billable": entry.billable,
     }
+
+
+def _log_entry(entry: TimeEntry, kind: str, actor: User, at: datetime) -> None:
+    """Time recorded or removed is part of the case's history, like any other change."""
+    span = _span(entry)
     before, after = (span, None) if kind == EventKind.WORK_REMOVED else (None, span)
     events.event(entry.case, kind, at, actor=actor, before=before, after=after).save()
 
@@ -197,6 +206,38 @@ def discard_timer(agent: User) -> None:
     if entry is None:
         raise BillingError(BillingErrorCode.NO_TIMER, _("No timer is running."))
     entry.delete()
+
+
+@transaction.atomic
+def change_entry(
+    entry: TimeEntry,
+    *,
+    actor: User,
+    start: datetime,
+    end: datetime,
+    billable: bool,
+    note: str,
+    at: datetime | None = None,
+) -> TimeEntry:
+    """Correct a finished entry (a mistyped end, a forgotten "not billable") under the rules that
+    recording it follows; the case's history keeps what it was and what it became."""
+    at = at or timezone.now()
+    _require_agent(actor)
+    if entry.end is None:
+        raise BillingError(
+            BillingErrorCode.TIMER_RUNNING, _("A running timer is stopped, not edited."), "end"
+        )
+    start, end = _finished_span(start, end)
+    _lock(entry.agent)
+    _check_overlap(entry.agent, start, end, exclude=entry)
+    before = _span(entry)
+    entry.start, entry.end, entry.billable, entry.note = start, end, bool(billable), note.strip()
+    entry.save(update_fields=["start", "end", "billable", "note"])
+    change = events.event(
+        entry.case, EventKind.WORK_CHANGED, at, actor=actor, before=before, after=_span(entry)
+    )
+    change.save()
+    return entry
 
 
 @transaction.atomic

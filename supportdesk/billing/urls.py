@@ -32,6 +32,7 @@ urlpatterns = [
     path("desk/cases/<int:pk>/time/stop", views.timer_stop, name="timer_stop"),
     path("desk/cases/<int:pk>/time/discard", views.timer_discard, name="timer_discard"),
     path("desk/cases/<int:pk>/time/add", views.entry_add, name="entry_add"),
+    path("desk/time/<int:entry_id>/edit", views.entry_edit, name="entry_edit"),
     path("desk/time/<int:entry_id>/delete", views.entry_delete, name="entry_delete"),
     path("desk/organizations/<slug:slug>/statement/", views.org_statement, name="org_statement"),
     path(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from supportdesk.accounts.models import Organization
 from supportdesk.billing import services
-from supportdesk.billing.context import current_month, user_zone
+from supportdesk.billing.context import current_month, edit_prefix, user_zone
 from supportdesk.billing.errors import BillingError
 from supportdesk.billing.forms import TimeEntryForm, TimerForm
 from supportdesk.billing.models import TimeEntry
@@ -105,6 +105,30 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
             case, request.user, data["start"], data["end"], data["billable"], data["note"]
         ),
         _("Time recorded."),
+    )
+
+
+@agent_required
+@require_POST
+def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = get_object_or_404(TimeEntry, pk=entry_id)
+    form = TimeEntryForm(request.POST, prefix=edit_prefix(entry), zone=user_zone(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Give the start and end of the work as date and time."))
+        return _back_to_case(entry.case_id)
+    data = form.cleaned_data
+    return _attempt(
+        request,
+        entry.case_id,
+        lambda: services.change_entry(
+            entry,
+            actor=request.user,
+            start=data["start"],
+            end=data["end"],
+            billable=data["billable"],
+            note=data["note"],
+        ),
+        _("Entry changed."),
     )
 
 

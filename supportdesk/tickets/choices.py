@@ -66,6 +66,7 @@ class EventKind(models.TextChoices):
     NOTIFIED = "notified", _("Notification queued")
     WORK = "work", _("Time recorded")
     WORK_REMOVED = "work_removed", _("Time entry removed")
+    WORK_CHANGED = "work_changed", _("Time entry changed")
 
 
 class OutboxStatus(models.TextChoices):

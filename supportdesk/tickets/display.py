@@ -205,6 +205,17 @@ _CHOICE_LABELS = {
 }
 
 
+_TIME_KINDS = (EventKind.WORK, EventKind.WORK_CHANGED, EventKind.WORK_REMOVED)
+
+
+def _work_span(span: dict) -> str:
+    """'02/03/2026 17:50–18:10' in the viewer's zone; a running timer has no end yet."""
+    start = local_format(datetime.fromisoformat(span["start"]), "SHORT_DATETIME_FORMAT")
+    if not span.get("end"):
+        return start
+    return f"{start}–{local_format(datetime.fromisoformat(span['end']), 'TIME_FORMAT')}"
+
+
 def _label(choices, value) -> str:
     try:
         return str(choices(value).label)
@@ -241,6 +252,9 @@ def describe_event(event: Event) -> str:
         except (InvalidOperation, ValueError):
             hours = str(after)
         return _("%(kind)s: %(hours)s h") % {"kind": kind, "hours": hours}
+    if event.kind in _TIME_KINDS:
+        spans = [_work_span(span) for span in (before, after) if isinstance(span, dict)]
+        return f"{kind}: {' → '.join(spans)}" if spans else kind
     if event.kind == EventKind.NOTIFIED and isinstance(after, list):
         return f"{kind}: {', '.join(after)}"
     return kind
