@@ -47,6 +47,8 @@ STATUS = {
     BillingErrorCode.OVERLAP: 409,
     BillingErrorCode.TIMER_RUNNING: 409,
     BillingErrorCode.NO_TIMER: 409,
+    BillingErrorCode.MONTH_CLOSED: 409,
+    BillingErrorCode.MONTH_NOT_OVER: 409,
     BillingErrorCode.NOT_AN_AGENT: 403,
 }
 CONFLICT = {409: errors.Error}
@@ -371,3 +373,51 @@ def get_statement(request: HttpRequest, organization: Slug, month: Month) -> dic
         return as_dict(build_statement(org, parse_month(month)))
     except BillingError as error:
         raise _refused(error) from None
+
+
+class ClosedMonthOut(Schema):
+    org: str
+    month: str
+    closed_at: datetime
+    closed_by: str | None
+
+
+def _billed_organization(request: HttpRequest, slug: str) -> Organization:
+    user = caller(request)
+    require_agent(user)
+    org = _organizations(user).filter(slug=slug).first()
+    if org is None:
+        raise Http404
+    return org
+
+
+@router.post(
+    "/statements/{organization}/{month}/close",
+    response={201: ClosedMonthOut, **errors.WRITE_ONE, **CONFLICT},
+)
+def close_month(request: HttpRequest, organization: Slug, month: Month) -> HttpStatus[dict]:
+    """Fix the month's time once its statement is sent (409 ``month_not_over``,
+    ``month_closed``, or ``timer_running``); entries in it are then refused with 409."""
+    org = _billed_organization(request, organization)
+    try:
+        closed = services.close_month(org, parse_month(month), actor=caller(request))
+    except BillingError as error:
+        raise _refused(error) from None
+    body = {
+        "org": org.slug,
+        "month": f"{closed.month:%Y-%m}",
+        "closed_at": closed.closed_at,
+        "closed_by": closed.closed_by.email if closed.closed_by else None,
+    }
+    return HttpStatus(201, body)
+
+
+@router.delete("/statements/{organization}/{month}/close", response={204: None, **errors.WRITE_ONE})
+def reopen_month(request: HttpRequest, organization: Slug, month: Month) -> HttpStatus[None]:
+    """Reopen a closed month to correct its time (400 when it is not closed)."""
+    org = _billed_organization(request, organization)
+    try:
+        services.reopen_month(org, parse_month(month), actor=caller(request))
+    except BillingError as error:
+        raise _refused(error) from None
+    return HttpStatus(204, None)

@@ -17,7 +17,6 @@ from supportdesk.accounts.models import Organization, User
 from supportdesk.billing.errors import BillingError
 from supportdesk.billing.forms import TimeEntryForm, TimerForm
 from supportdesk.billing.models import TimeEntry
-from supportdesk.billing.periods import month_of
 from supportdesk.billing.services import running_timer
 from supportdesk.billing.statement import Months, Statement, build_statement
 from supportdesk.tickets.models import Case
@@ -35,9 +34,7 @@ def user_zone(user: User) -> str:
 
 def current_month(organization: Organization, now: datetime | None = None) -> date:
     """This month as the organization's plan counts it (its calendar's zone)."""
-    now = now or timezone.now()
-    months = Months(organization)
-    return month_of(now.astimezone(months.zone(month_of(now.date()))).date())
+    return Months(organization).month_at(now or timezone.now())
 
 
 def case_time(case: Case, user: User) -> dict[str, Any]:

@@ -13,6 +13,8 @@ class BillingErrorCode(StrEnum):
     NO_PLAN = "no_plan"
     BAD_BLOCK = "bad_block"
     BAD_MONTH = "bad_month"
+    MONTH_CLOSED = "month_closed"
+    MONTH_NOT_OVER = "month_not_over"
 
 
 class BillingError(ValueError):

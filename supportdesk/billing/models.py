@@ -2,7 +2,7 @@
 
 Statements are computed from entries, packs (``plans.HourPack``) and breach credits
 (``tickets.BreachCredit``) every time they are asked for, never stored, so a corrected entry
-corrects every later statement at once.
+corrects every later statement at once, until the month is closed: then its time is fixed.
 """
 
 from django.db import models
@@ -80,3 +80,25 @@ class TimeEntry(models.Model):
     @property
     def running(self) -> bool:
         return self.end is None
+
+
+class ClosedMonth(models.Model):
+    """A month whose statement was sent: its time entries can no longer be added, changed or
+    removed (reopening it is a deliberate act, recorded like the closing)."""
+
+    organization = models.ForeignKey(Organization, models.CASCADE, related_name="closed_months")
+    month = models.DateField(_("month"))  # its first day
+    closed_at = models.DateTimeField(_("closed"))
+    closed_by = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="closed_months"
+    )
+
+    class Meta:
+        verbose_name = _("closed month")
+        verbose_name_plural = _("closed months")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="one_close_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month:%Y-%m}"

@@ -6,7 +6,7 @@ Entries are kept to the whole minute: seconds are dropped from both ends (trunca
 keeps non-overlapping entries non-overlapping).
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from supportdesk.accounts.models import Organization, User
 from supportdesk.billing.choices import EntrySource
 from supportdesk.billing.errors import BillingError, BillingErrorCode
-from supportdesk.billing.models import TimeEntry
+from supportdesk.billing.models import ClosedMonth, TimeEntry
+from supportdesk.billing.periods import next_month
+from supportdesk.billing.statement import Months
 from supportdesk.plans import services as plan_services
 from supportdesk.plans.choices import PackKind
 from supportdesk.plans.models import HourPack
@@ -74,6 +76,27 @@ def _check_overlap(agent: User, start: datetime, end: datetime | None, exclude=N
     raise BillingError(BillingErrorCode.OVERLAP, message, "start")
 
 
+def _require_open_months(organization_id: int | None, start: datetime, end: datetime) -> None:
+    """Refuse a change to time in ``[start, end)`` when it touches a closed month."""
+    if organization_id is None:
+        return
+    closed = set(
+        ClosedMonth.objects.filter(organization_id=organization_id).values_list("month", flat=True)
+    )
+    if not closed:
+        return
+    months = Months(Organization.objects.get(pk=organization_id))
+    last = end - timedelta(microseconds=1) if end > start else start
+    for month in {months.month_at(start), months.month_at(last)}:
+        if month in closed:
+            raise BillingError(
+                BillingErrorCode.MONTH_CLOSED,
+                _("%(month)s is closed: its statement was sent, so its time stays as it is.")
+                % {"month": f"{month:%Y-%m}"},
+                "start",
+            )
+
+
 @transaction.atomic
 def record_work(
     case: Case,
@@ -93,6 +116,7 @@ def record_work(
     if source not in EntrySource.values:
         raise BillingError(BillingErrorCode.INVALID, _("Unknown source."), "source")
     _lock(agent)
+    _require_open_months(case.organization_id, start, end)
     _check_overlap(agent, start, end)
     entry = TimeEntry.objects.create(
         case=case,
@@ -186,6 +210,7 @@ def stop_timer(agent: User, *, at: datetime | None = None, note: str | None = No
             % {"end": _when(at), "start": _when(entry.start)},
             "end",
         )
+    _require_open_months(entry.organization_id, entry.start, at)
     _check_overlap(agent, entry.start, at, exclude=entry)
     entry.end = at
     fields = ["end"]
@@ -229,6 +254,8 @@ def change_entry(
         )
     start, end = _finished_span(start, end)
     _lock(entry.agent)
+    _require_open_months(entry.organization_id, entry.start, entry.end)
+    _require_open_months(entry.organization_id, start, end)
     _check_overlap(entry.agent, start, end, exclude=entry)
     before = _span(entry)
     entry.start, entry.end, entry.billable, entry.note = start, end, bool(billable), note.strip()
@@ -244,6 +271,8 @@ def change_entry(
 def delete_entry(entry: TimeEntry, *, actor: User) -> None:
     """Remove a mistaken entry; every statement recomputes from what is left."""
     _require_agent(actor)
+    if entry.end is not None:
+        _require_open_months(entry.organization_id, entry.start, entry.end)
     _log_entry(entry, EventKind.WORK_REMOVED, actor, timezone.now())
     entry.delete()
 
@@ -303,3 +332,61 @@ def add_pack(
         end_month=end_month,
     )
     return pack
+
+
+@transaction.atomic
+def close_month(
+    organization: Organization, month: date, *, actor: User, at: datetime | None = None
+) -> ClosedMonth:
+    """Fix a month's time once its statement goes out: entries in it can no longer change.
+
+    Only a month that is over (in the organization's zone) and has no timer still running from
+    inside it can be closed; a later correction then needs the month reopened first.
+    """
+    at = at or timezone.now()
+    _require_agent(actor)
+    months = Months(organization)
+    month = month.replace(day=1)
+    if at < months.start(next_month(month)):
+        raise BillingError(
+            BillingErrorCode.MONTH_NOT_OVER,
+            _("%(month)s is not over yet.") % {"month": f"{month:%Y-%m}"},
+            "month",
+        )
+    if ClosedMonth.objects.filter(organization=organization, month=month).exists():
+        raise BillingError(
+            BillingErrorCode.MONTH_CLOSED,
+            _("%(month)s is already closed.") % {"month": f"{month:%Y-%m}"},
+            "month",
+        )
+    running = (
+        TimeEntry.objects.running()
+        .filter(organization=organization, start__lt=months.start(next_month(month)))
+        .select_related("case", "agent")
+        .first()
+    )
+    if running is not None:
+        raise BillingError(
+            BillingErrorCode.TIMER_RUNNING,
+            _("%(agent)s's timer on %(case)s is still running; stop it first.")
+            % {"agent": running.agent, "case": running.case.label},
+            "month",
+        )
+    return ClosedMonth.objects.create(
+        organization=organization, month=month, closed_at=at, closed_by=actor
+    )
+
+
+@transaction.atomic
+def reopen_month(organization: Organization, month: date, *, actor: User) -> None:
+    """Undo a close, to correct time that turned out wrong after the statement went out."""
+    _require_agent(actor)
+    deleted, _rows = ClosedMonth.objects.filter(
+        organization=organization, month=month.replace(day=1)
+    ).delete()
+    if not deleted:
+        raise BillingError(
+            BillingErrorCode.INVALID,
+            _("%(month)s is not closed.") % {"month": f"{month:%Y-%m}"},
+            "month",
+        )

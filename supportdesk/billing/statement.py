@@ -16,7 +16,7 @@ import itertools
 from bisect import bisect_right
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from supportdesk.billing.periods import (
     from_epoch,
     month_of,
     next_month,
+    previous_month,
 )
 from supportdesk.plans.choices import PackKind
 from supportdesk.plans.models import BusinessCalendar, Contract, HourPack, Plan, kernel_for
@@ -243,6 +244,15 @@ class Months:
         """First instant of ``month``; months tile time even when the zone changes between them."""
         zone = self.zone(month)
         return day_start(month, zone).astimezone(zone)
+
+    def month_at(self, instant: datetime) -> date:
+        """The month ``instant`` belongs to, each month read in its own zone."""
+        month = month_of(instant.astimezone(UTC).date())  # at most a day off at either end
+        if instant < self.start(month):
+            return previous_month(month)
+        if instant >= self.start(next_month(month)):
+            return next_month(month)
+        return month
 
 
 def engine_last_day(month: date) -> date:

@@ -40,6 +40,11 @@ urlpatterns = [
         views.org_statement_file,
         name="org_statement_file",
     ),
+    path(
+        "desk/organizations/<slug:slug>/statement/<month:month>/close",
+        views.month_close,
+        name="month_close",
+    ),
     path("account/statement/", views.my_statement, name="my_statement"),
     path(
         "account/statement/<month:month>.<filekind:kind>",

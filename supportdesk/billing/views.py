@@ -19,7 +19,7 @@ from supportdesk.billing import services
 from supportdesk.billing.context import current_month, edit_prefix, user_zone
 from supportdesk.billing.errors import BillingError
 from supportdesk.billing.forms import TimeEntryForm, TimerForm
-from supportdesk.billing.models import TimeEntry
+from supportdesk.billing.models import ClosedMonth, TimeEntry
 from supportdesk.billing.pdf import as_pdf
 from supportdesk.billing.periods import next_month, parse_month, previous_month
 from supportdesk.billing.render import as_csv
@@ -172,8 +172,29 @@ def _page(request, organization, month_text, links, template="billing/statement.
             "next": next_month(month).strftime("%Y-%m"),
             "csv_url": links(month.strftime("%Y-%m"), "csv"),
             "pdf_url": links(month.strftime("%Y-%m"), "pdf"),
+            "closed": ClosedMonth.objects.filter(organization=organization, month=month)
+            .select_related("closed_by")
+            .first(),
         }
     return render(request, template, context, status=200 if error is None else 400)
+
+
+@agent_required
+@require_POST
+def month_close(request: HttpRequest, slug: str, month: str) -> HttpResponse:
+    """Close (or, with ``reopen``, reopen) a month from the organization's statement page."""
+    organization = get_object_or_404(Organization, slug=slug)
+    try:
+        first_day = parse_month(month)
+        if request.POST.get("reopen"):
+            services.reopen_month(organization, first_day, actor=request.user)
+            messages.success(request, _("%(month)s reopened.") % {"month": month})
+        else:
+            services.close_month(organization, first_day, actor=request.user)
+            messages.success(request, _("%(month)s closed.") % {"month": month})
+    except BillingError as error:
+        messages.error(request, error.message)
+    return redirect(f"{reverse('billing:org_statement', args=[slug])}?month={month}")
 
 
 @agent_required
