@@ -76,8 +76,8 @@ def _check_overlap(agent: User, start: datetime, end: datetime | None, exclude=N
     raise BillingError(BillingErrorCode.OVERLAP, message, "start")
 
 
-def _require_open_months(organization_id: int | None, start: datetime, end: datetime) -> None:
-    """Refuse a change to time in ``[start, end)`` when it touches a closed month."""
+def _require_open_months(organization_id: int | None, *spans: tuple[datetime, datetime]) -> None:
+    """Refuse a change to time in any ``[start, end)`` of ``spans`` touching a closed month."""
     if organization_id is None:
         return
     closed = set(
@@ -86,8 +86,11 @@ def _require_open_months(organization_id: int | None, start: datetime, end: date
     if not closed:
         return
     months = Months(Organization.objects.get(pk=organization_id))
-    last = end - timedelta(microseconds=1) if end > start else start
-    for month in {months.month_at(start), months.month_at(last)}:
+    touched = set()
+    for start, end in spans:
+        last = end - timedelta(microseconds=1) if end > start else start
+        touched |= {months.month_at(start), months.month_at(last)}
+    for month in sorted(touched):
         if month in closed:
             raise BillingError(
                 BillingErrorCode.MONTH_CLOSED,
@@ -116,7 +119,7 @@ def record_work(
     if source not in EntrySource.values:
         raise BillingError(BillingErrorCode.INVALID, _("Unknown source."), "source")
     _lock(agent)
-    _require_open_months(case.organization_id, start, end)
+    _require_open_months(case.organization_id, (start, end))
     _check_overlap(agent, start, end)
     entry = TimeEntry.objects.create(
         case=case,
@@ -210,7 +213,7 @@ def stop_timer(agent: User, *, at: datetime | None = None, note: str | None = No
             % {"end": _when(at), "start": _when(entry.start)},
             "end",
         )
-    _require_open_months(entry.organization_id, entry.start, at)
+    _require_open_months(entry.organization_id, (entry.start, at))
     _check_overlap(agent, entry.start, at, exclude=entry)
     entry.end = at
     fields = ["end"]
@@ -254,8 +257,7 @@ def change_entry(
         )
     start, end = _finished_span(start, end)
     _lock(entry.agent)
-    _require_open_months(entry.organization_id, entry.start, entry.end)
-    _require_open_months(entry.organization_id, start, end)
+    _require_open_months(entry.organization_id, (entry.start, entry.end), (start, end))
     _check_overlap(entry.agent, start, end, exclude=entry)
     before = _span(entry)
     entry.start, entry.end, entry.billable, entry.note = start, end, bool(billable), note.strip()
@@ -272,7 +274,7 @@ def delete_entry(entry: TimeEntry, *, actor: User) -> None:
     """Remove a mistaken entry; every statement recomputes from what is left."""
     _require_agent(actor)
     if entry.end is not None:
-        _require_open_months(entry.organization_id, entry.start, entry.end)
+        _require_open_months(entry.organization_id, (entry.start, entry.end))
     _log_entry(entry, EventKind.WORK_REMOVED, actor, timezone.now())
     entry.delete()
 
