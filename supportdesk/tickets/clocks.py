@@ -25,7 +25,7 @@ def select_target(
     return None
 
 
-def apply_target(clock: SlaClock, target: SlaTarget, calendar: BusinessCalendar) -> None:
+def apply_target(clock: SlaClock, target: SlaTarget, calendar: BusinessCalendar | None) -> None:
     """``calendar``: the case's business hours (its contract's region, else its plan's)."""
     clock.target = target
     clock.rule = target.describe()
