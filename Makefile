@@ -29,9 +29,11 @@ run: install ## migrate the embedded database, load the demo world if empty, ser
 	$(BIN)/supportdesk demo --if-empty
 	$(BIN)/supportdesk run
 
-lint: $(VENV)/.test-deps ## ruff check and format check, Django checks, migrations up to date
+lint: $(VENV)/.test-deps ## ruff, type check, import layers, Django checks, migrations up to date
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	SUPPORTDESK_VAR=$$(mktemp -d) $(BIN)/mypy supportdesk
 	$(BIN)/supportdesk check
 	$(BIN)/supportdesk makemigrations --check --dry-run
 

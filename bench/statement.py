@@ -53,10 +53,10 @@ def setup(var: str) -> None:
 
 def seed(entries: int, history_months: int, seed_value: int = 6) -> object:
     from supportdesk.accounts.models import Agent, Organization, User
-    from supportdesk.billing.models import TimeEntry
-    from supportdesk.plans.choices import PackKind
-    from supportdesk.plans.models import BusinessCalendar, Contract, HourPack, Plan
-    from supportdesk.tickets.models import BreachCredit, Case
+    from supportdesk.billing.choices import PackKind
+    from supportdesk.billing.models import BreachCredit, HourPack, TimeEntry
+    from supportdesk.plans.models import BusinessCalendar, Contract, Plan
+    from supportdesk.tickets.models import Case
 
     rng = random.Random(seed_value)
     weekdays = {d: ["09:00-13:00", "14:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}

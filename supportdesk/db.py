@@ -13,6 +13,8 @@ import fcntl
 import os
 import threading
 from contextlib import ContextDecorator
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -72,3 +74,25 @@ class writing(ContextDecorator):
         if self._queued:
             self._queued = False
             _mutex.release()
+
+
+def claim_for_sending(item: Any, now: datetime, lease: timedelta) -> bool:
+    """Take a queued row (``status`` pending, ``next_attempt_at``, ``attempts``) for this
+    sender until the lease ends: a conditional UPDATE that only one sender can win, which
+    counts the attempt. A sender that dies mid-send leaves the row due again when the lease
+    ends. Returns False when another sender has it."""
+    lease_end = now + lease
+    with writing():
+        taken = (
+            type(item)
+            .objects.filter(
+                pk=item.pk,
+                status="pending",
+                next_attempt_at=item.next_attempt_at,
+                attempts=item.attempts,
+            )
+            .update(next_attempt_at=lease_end, attempts=item.attempts + 1)
+        )
+    if taken:
+        item.next_attempt_at, item.attempts = lease_end, item.attempts + 1
+    return bool(taken)

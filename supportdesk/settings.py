@@ -4,9 +4,11 @@ With no environment at all the desk runs on an embedded SQLite database under ``
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -65,14 +67,21 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks",
+    "axes",
+    "csp",
+    "ninja",
     "django_tasks_db",
     "supportdesk.accounts",
     "supportdesk.plans",
     "supportdesk.tickets",
     "supportdesk.channels.email",
     "supportdesk.channels.chat",
+    "supportdesk.channels.voice",
+    "supportdesk.channels.sms",
     "supportdesk.billing",
     "supportdesk.knowledge",
+    "supportdesk.status",
+    "supportdesk.desk",
     "supportdesk.world",
     "supportdesk.runtime",
     "supportdesk.api",
@@ -83,6 +92,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "supportdesk.middleware.RefuseNul",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -90,6 +100,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "supportdesk.urls"
@@ -106,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "supportdesk.accounts.context_processors.brand",
             ],
         },
     },
@@ -129,6 +142,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -170,8 +187,48 @@ ATTACHMENT_MAX_FILES = envint("ATTACHMENT_MAX_FILES", "5")
 QUEUE_COUNTS_SECONDS = envint("QUEUE_COUNTS_SECONDS", "20")
 
 SESSION_COOKIE_HTTPONLY = True
+# The desk served over HTTPS: cookies only over HTTPS, plain HTTP redirected, and browsers told
+# to use nothing but HTTPS (HSTS) for HSTS_SECONDS.
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(SESSION_COOKIE_SECURE))
+SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", "31536000" if SESSION_COOKIE_SECURE else "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", "true")
+SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", "true")
+# Reverse proxies in front of the desk (0: browsers connect directly). Each appends the address
+# it received from to X-Forwarded-For, and the outermost says in X-Forwarded-Proto whether the
+# browser used HTTPS: only then are those headers believed.
+PROXY_COUNT = envint("PROXY_COUNT", "0")
+if PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Only the desk's own scripts and styles run; the few inline ones carry the page's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Guessing passwords: after SIGNIN_FAILURE_LIMIT failures for one address, or from one client
+# address (failed personal tokens included), sign-in is refused for SIGNIN_LOCKOUT_MINUTES
+# after the last failure. An administrator can lift it sooner (admin, Axes: access attempts).
+SIGNIN_FAILURE_LIMIT = envint("SIGNIN_FAILURE_LIMIT", "5")
+SIGNIN_LOCKOUT_MINUTES = envint("SIGNIN_LOCKOUT_MINUTES", "15")
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "supportdesk.accounts.throttle.lockout_parameters"
+AXES_USERNAME_CALLABLE = "supportdesk.accounts.throttle.signin_address"
+AXES_CLIENT_IP_CALLABLE = "supportdesk.accounts.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "supportdesk.accounts.views.locked_out"
+# Successful sign-ins are not logged (the table would only grow); failures are.
+AXES_DISABLE_ACCESS_LOG = True
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = envint("EMAIL_PORT", "25")
@@ -184,12 +241,19 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@supportdesk.e
 # sender address). Attachments over the limit are replaced by a note; the message still lands.
 MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "")
 MAIL_MAX_ATTACHMENT_BYTES = envint("MAIL_MAX_ATTACHMENT_BYTES", str(25 * 1024 * 1024))
+# A message larger than this is refused by the gateway (5.3.4, its headers are kept, held).
+MAIL_MAX_MESSAGE_BYTES = envint("MAIL_MAX_MESSAGE_BYTES", str(50 * 1024 * 1024))
 # A sender whose messages exceed this many in the window is held (a mail loop, a flood).
 MAIL_RATE_LIMIT = envint("MAIL_RATE_LIMIT", "20")
 MAIL_RATE_WINDOW_SECONDS = envint("MAIL_RATE_WINDOW_SECONDS", "600")
 # Acknowledge new cases from unregistered senders too (off: no backscatter to forged senders).
 MAIL_ACKNOWLEDGE_UNREGISTERED = envbool("MAIL_ACKNOWLEDGE_UNREGISTERED", "false")
 MAIL_POLL_INTERVAL_SECONDS = envint("MAIL_POLL_INTERVAL_SECONDS", "60")
+# A sender holds a message this long; if it dies meanwhile, the message is sent again after.
+# Longer than one SMTP conversation can take (a few round trips of EMAIL_TIMEOUT each).
+MAIL_SEND_LEASE_SECONDS = envint("MAIL_SEND_LEASE_SECONDS", "300")
+# A worker delivering a stored message holds it this long; if it dies, the sweep retries after.
+MAIL_INTAKE_LEASE_SECONDS = envint("MAIL_INTAKE_LEASE_SECONDS", "300")
 # With no SMTP server configured (the demo), outgoing mail is written to var/mail/ as files,
 # so nothing fails for want of a server; set EMAIL_HOST to send it for real.
 EMAIL_BACKEND = os.environ.get(
@@ -203,6 +267,27 @@ PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "Supportdesk")
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600))
 INVITATION_DAYS = envint("INVITATION_DAYS", "14")
 
+# Phone and SMS through a carrier that speaks TwiML webhooks (Twilio, SignalWire, Telnyx).
+# Requests are signed with the account's token; without one the desk derives its own, which
+# only the built-in phone simulator knows. PUBLIC_URL: the address the carrier calls, when
+# the desk sits behind a proxy (signatures cover the URL as the carrier saw it).
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+TWILIO_AUTH_TOKEN = envsecret("TWILIO_AUTH_TOKEN", "")
+if not TWILIO_AUTH_TOKEN:
+    import hashlib as _hashlib
+
+    TWILIO_AUTH_TOKEN = _hashlib.sha256(f"carrier:{SECRET_KEY}".encode()).hexdigest()[:32]
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
+PHONE_RING_SECONDS = envint("PHONE_RING_SECONDS", "20")
+PHONE_PIN_TRIES = envint("PHONE_PIN_TRIES", "3")
+PHONE_SIMULATOR = envbool("PHONE_SIMULATOR", "true")
+# The number the desk texts from when it writes first ("text me this link"); replies to a text
+# go from the number the customer wrote to. Empty: the desk offers no texts of its own.
+SMS_FROM = os.environ.get("SMS_FROM", "")
+# A sender holds a text this long; if it dies meanwhile, the text is sent again after.
+SMS_SEND_LEASE_SECONDS = envint("SMS_SEND_LEASE_SECONDS", "120")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", "15")
 ACCESS_LOG = envbool("ACCESS_LOG", "false")
@@ -212,5 +297,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # The carrier's client logs every request's headers at INFO.
+        "twilio": {"level": "WARNING"},
+    },
 }

@@ -10,9 +10,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from supportdesk.accounts.models import Contact, Organization, User
-from supportdesk.accounts.services import save_agent, save_contact
+from supportdesk.accounts.models import Brand, Contact, Organization, User
+from supportdesk.accounts.services import (
+    save_agent,
+    save_brand,
+    save_contact,
+    save_organization,
+)
 from supportdesk.plans.models import BusinessCalendar, Contract, Plan, SlaTarget
+from supportdesk.plans.services import save_contract
 
 LISBON_WEEKDAYS = {d: ["09:00-13:00", "14:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
 
@@ -70,3 +76,53 @@ def make_world(password: str = "secret-pass-123") -> World:
         user.set_password(password)
         user.save()
     return World(calendar, plan, org, other, agent.user, admin, member, outsider)
+
+
+@dataclass
+class TwoBrands:
+    """Two providers on one desk: the named world is WebPlug's; MeetWave has its own plan,
+    customer (Agnieszka, administrator of Wisła) and agent (Sofia). ``lead`` is an agent of
+    every brand, ``root`` a superuser."""
+
+    world: World
+    webplug: Brand
+    meetwave: Brand
+    mw_plan: Plan
+    mw_org: Organization
+    mw_admin: Contact
+    mw_agent: User
+    lead: User
+    root: User
+
+
+def make_two_brands(world: World, password: str = "secret-pass-123") -> TwoBrands:
+    webplug, _changed = save_brand("webplug", name="WebPlug")
+    meetwave, _changed = save_brand(
+        "meetwave", name="MeetWave", names={"pl": "MeetWave Polska", "pt": "MeetWave Portugal"}
+    )
+    for row in (world.calendar, world.plan, world.org, world.other_org):
+        row.brand = webplug
+        row.save(update_fields=["brand"])
+    save_agent(
+        name="João Costa", email=world.agent.email, level="L1", teams=["geral"], brand=webplug
+    )
+    calendar = BusinessCalendar.objects.create(
+        slug="mw-emea", timezone="Europe/Amsterdam", weekly=LISBON_WEEKDAYS, brand=meetwave
+    )
+    plan = make_plan(calendar, slug="mw-premier", name="MeetWave Premier", brand=meetwave)
+    add_target(plan, "first_response", within=timedelta(hours=4))
+    org = save_organization("wisla", name="Wisła Logistyka", brand=meetwave)
+    save_contract(org, plan, start=date(2020, 1, 1))
+    admin = save_contact(
+        org, name="Agnieszka Mazur", role="admin", email="agnieszka@wisla.pl", language="pl"
+    )
+    mw_agent = save_agent(
+        name="Sofia Rocha", email="sofia@meetwave.example", level="L1", brand=meetwave
+    ).user
+    lead = save_agent(name="Lea Lead", email="lea@desk.example", level="L2", all_brands=True).user
+    root = User.objects.create_superuser("root@desk.example", password)
+    for user in (admin.user, mw_agent, lead):
+        user.set_password(password)
+        user.save()
+    world.agent.refresh_from_db()
+    return TwoBrands(world, webplug, meetwave, plan, org, admin, mw_agent, lead, root)

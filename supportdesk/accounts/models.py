@@ -2,12 +2,16 @@
 
 import hashlib
 import secrets
+from typing import ClassVar
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.accounts.access import Action, RestrictedQuerySet
 from supportdesk.accounts.choices import AddressKind, AgentLevel, ContactRole
 
 
@@ -29,15 +33,17 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """Anyone who signs in: an agent (``is_agent``) or a customer contact (``contact``)."""
 
-    username = None
+    # No username: people sign in with their email. The stubs type AbstractUser's as a field.
+    username = None  # type: ignore[assignment]
     email = models.EmailField(_("email"), unique=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
     language = models.CharField(_("language"), max_length=8, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
-    objects = UserManager()
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    # The stubs expect AbstractUser's manager, whose create_user takes a username.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.name or self.email
@@ -51,16 +57,68 @@ class User(AbstractUser):
         return getattr(self, "contact", None)
 
 
-class Organization(models.Model):
+class Brand(models.Model):
+    """A provider the desk serves under its own name (Zendesk's brand): its plans, calendars,
+    mailboxes, agents and customers stay apart from the others'. A desk of one provider needs
+    none."""
+
     slug = models.SlugField(_("key"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    names = models.JSONField(
+        _("name per language"),
+        default=dict,
+        blank=True,
+        help_text=_('Where the name differs by language, e.g. {"pl": "...", "pt": "..."}.'),
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def name_in(self, language: str | None) -> str:
+        """The name customers read in ``language`` (the brand's own name when none is set)."""
+        return self.names.get((language or "")[:2]) or self.name
+
+
+class OrganizationQuerySet(RestrictedQuerySet["Organization"]):
+    def for_contact(self, contact: "Contact", action: Action) -> "OrganizationQuerySet":
+        return self.filter(pk=contact.organization_id)
+
+
+class Organization(models.Model):
+    slug = models.SlugField(_("key"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    #: The provider whose customer this is: its plan's brand, kept so by the services.
+    brand = models.ForeignKey(
+        Brand,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
+        verbose_name=_("brand"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactQuerySet(RestrictedQuerySet["Contact"]):
+    """An organization's administrator sees its contacts; anyone else only themselves."""
+
+    brand_path = "organization__brand"
+
+    def for_contact(self, contact: "Contact", action: Action) -> "ContactQuerySet":
+        if contact.role == ContactRole.ADMIN:
+            return self.filter(organization_id=contact.organization_id)
+        return self.filter(pk=contact.pk)
 
 
 class Contact(models.Model):
@@ -71,6 +129,8 @@ class Contact(models.Model):
     name = models.CharField(_("name"), max_length=200)
     role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices)
     language = models.CharField(_("language"), max_length=8, blank=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -97,6 +157,15 @@ class RegisteredAddress(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["contact", "kind", "value"], name="address_once"),
+            # Stored in the form ``find_contact`` looks up: lower-case email, E.164 number.
+            models.CheckConstraint(
+                condition=Q(kind=AddressKind.EMAIL, value__contains="@", value=Lower("value"))
+                | Q(kind=AddressKind.PHONE, value__startswith="+"),
+                name="address_normalised",
+                violation_error_message=_(
+                    "Write an email address in lower case, or a phone number as +CC..."
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["kind", "value"])]
 
@@ -112,10 +181,30 @@ class Team(models.Model):
         return self.name
 
 
+class AgentQuerySet(RestrictedQuerySet["Agent"]):
+    """Agents see the agents of their brand; customers none."""
+
+
 class Agent(models.Model):
     user = models.OneToOneField(User, models.CASCADE, related_name="agent")
     level = models.CharField(_("level"), max_length=2, choices=AgentLevel.choices)
     teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+    brand = models.ForeignKey(
+        Brand,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agents",
+        verbose_name=_("brand"),
+        help_text=_("The provider this agent works for; empty: unbranded records only."),
+    )
+    all_brands = models.BooleanField(
+        _("all brands"),
+        default=False,
+        help_text=_("Sees and acts on every brand's cases, customers and articles."),
+    )
+
+    objects = AgentQuerySet.as_manager()
 
     def __str__(self) -> str:
         return str(self.user)

@@ -12,6 +12,7 @@ from supportdesk.accounts.choices import AddressKind, ContactRole
 from supportdesk.accounts.models import (
     Agent,
     ApiToken,
+    Brand,
     Contact,
     Invitation,
     Organization,
@@ -66,12 +67,35 @@ def find_contact(address: str) -> Contact | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def save_organization(slug: str, *, name: str) -> Organization:
-    """Create or rename the organization known by this key; no write when nothing differs."""
-    organization, created = Organization.objects.get_or_create(slug=slug, defaults={"name": name})
-    if not created and organization.name != name:
+def save_brand(slug: str, *, name: str, names: dict[str, str] | None = None) -> tuple[Brand, bool]:
+    """Create or update the brand known by this key; returns it and whether anything changed."""
+    values = {"name": name, "names": dict(names or {})}
+    brand, created = Brand.objects.get_or_create(slug=slug, defaults=values)
+    if created:
+        return brand, True
+    changed = [field for field, value in values.items() if getattr(brand, field) != value]
+    for field in changed:
+        setattr(brand, field, values[field])
+    if changed:
+        brand.save(update_fields=changed)
+    return brand, bool(changed)
+
+
+def save_organization(slug: str, *, name: str, brand: Brand | None = None) -> Organization:
+    """Create or rename the organization known by this key (and make it a customer of
+    ``brand`` when given); no write when nothing differs."""
+    organization, created = Organization.objects.get_or_create(
+        slug=slug, defaults={"name": name, "brand": brand}
+    )
+    changed = []
+    if organization.name != name:
         organization.name = name
-        organization.save(update_fields=["name"])
+        changed.append("name")
+    if brand is not None and organization.brand_id != brand.pk:
+        organization.brand = brand
+        changed.append("brand")
+    if not created and changed:
+        organization.save(update_fields=changed)
     return organization
 
 
@@ -112,7 +136,15 @@ def save_contact(
 
 
 @transaction.atomic
-def save_agent(*, name: str, email: str, level: str, teams: list[str] = ()) -> Agent:
+def save_agent(
+    *,
+    name: str,
+    email: str,
+    level: str,
+    teams: list[str] = (),
+    brand: Brand | None = None,
+    all_brands: bool = False,
+) -> Agent:
     email = normalize_email(email)
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -120,7 +152,9 @@ def save_agent(*, name: str, email: str, level: str, teams: list[str] = ()) -> A
     elif user.name != name:
         user.name = name
         user.save(update_fields=["name"])
-    agent, _ = Agent.objects.update_or_create(user=user, defaults={"level": level})
+    agent, _ = Agent.objects.update_or_create(
+        user=user, defaults={"level": level, "brand": brand, "all_brands": all_brands}
+    )
     agent.teams.set(
         [
             Team.objects.get_or_create(slug=slug, defaults={"name": slug.title()})[0]
@@ -156,6 +190,31 @@ class InvitationError(ValueError):
     """Why an invitation cannot be made or used, in words for the person who tried."""
 
 
+class AddressTaken(InvitationError):
+    """The invited address is another account's (an agent's, another organization's person's):
+    found out only by the person who holds it, when they try to accept."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This address already belongs to an account. Sign in with it, or ask for an "
+                "invitation to another address."
+            )
+        )
+
+
+def _taken(organization: Organization, email: str) -> bool:
+    """Whether accepting an invitation to ``email`` would take over another account: anyone's
+    but a contact of this organization that has not set a password yet."""
+    user = User.objects.filter(email=email).select_related("contact").first()
+    if user is None:
+        return False
+    contact = user.contact_or_none
+    if user.is_agent or user.is_staff or user.is_superuser or contact is None:
+        return True
+    return contact.organization_id != organization.pk or user.has_usable_password()
+
+
 def invite_contact(
     organization: Organization,
     *,
@@ -172,7 +231,11 @@ def invite_contact(
     """
     now = now or timezone.now()
     inviter = invited_by.contact_or_none
-    if inviter is None or inviter.organization_id != organization.pk or inviter.role != "admin":
+    if (
+        inviter is None
+        or inviter.organization_id != organization.pk
+        or inviter.role != ContactRole.ADMIN
+    ):
         raise InvitationError(_("Only an administrator of the organization can invite people."))
     if role not in ContactRole.values:
         raise InvitationError(_("Choose a role."))
@@ -180,7 +243,9 @@ def invite_contact(
         email = normalize_email(email)
     except InvalidAddress:
         raise InvitationError(_("Enter a valid email address.")) from None
-    existing = User.objects.filter(email=email).first()
+    # Only what the page shows already (this organization's people) is told apart: for any
+    # other address the answer is the same, so no one learns who has an account elsewhere.
+    existing = User.objects.filter(email=email, contact__organization=organization).first()
     if existing is not None and existing.has_usable_password():
         raise InvitationError(_("%(email)s already has an account.") % {"email": email})
     secret = Invitation.new_secret()
@@ -220,6 +285,8 @@ def accept_invitation(
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None or invitation.expires_at <= now:
         raise InvitationError("invitation no longer valid")
+    if _taken(invitation.organization, invitation.email):
+        raise AddressTaken
     contact = save_contact(
         invitation.organization,
         name=name.strip() or invitation.name or invitation.email,

@@ -13,16 +13,18 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from supportdesk.accounts import services
+from supportdesk.accounts.choices import ContactRole
 from supportdesk.accounts.forms import (
     AcceptInvitationForm,
     InvitationForm,
@@ -55,6 +57,24 @@ class SignInView(auth_views.LoginView):
         return _remember_language(response, form.get_user().language)
 
 
+def locked_out(
+    request: HttpRequest, response: HttpResponse, credentials: dict | None
+) -> HttpResponse:
+    """What a sign-in form answers while its budget of failures is spent: the form again, saying
+    for how long. A token's refusal is the API's own answer (``credentials`` is None there)."""
+    if credentials is None:
+        return response
+    minutes = settings.SIGNIN_LOCKOUT_MINUTES
+    lockout = ngettext(
+        "Too many failed sign-ins. Try again in %(minutes)s minute.",
+        "Too many failed sign-ins. Try again in %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+    form = SignInForm(request, initial={"username": credentials.get("username", "")})
+    context = {"form": form, "lockout": lockout, "next": request.POST.get("next", "")}
+    return render(request, "registration/login.html", context, status=429)
+
+
 class ResetView(auth_views.PasswordResetView):
     form_class = ResetForm
     email_template_name = "registration/password_reset_email.txt"
@@ -69,7 +89,7 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
 def _inviting_contact(request: HttpRequest):
     """The signed-in administrator of an organization, or a 404 for anyone else."""
     contact = request.user.contact_or_none
-    if contact is None or contact.role != "admin":
+    if contact is None or contact.role != ContactRole.ADMIN:
         raise Http404
     return contact
 
@@ -139,6 +159,9 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
             user = services.accept_invitation(
                 invitation, name=form.cleaned_data["name"], password=form.cleaned_data["password1"]
             )
+        except services.AddressTaken as error:
+            context = {"reason": str(error)}
+            return render(request, "accounts/invitation_invalid.html", context, status=400)
         except services.InvitationError:
             return render(request, "accounts/invitation_invalid.html", status=404)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -174,14 +197,16 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     """The language menu: a cookie for everyone, and the person's preference when signed in."""
     language = request.POST.get("language", "")
     target = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(
+    # Back to a page of this site, named by its path: anything else (another site, or a word
+    # that ``redirect`` would take for a view's name) goes to the home page.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = "/"
     if language not in dict(settings.LANGUAGES):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     if request.user.is_authenticated and request.user.language != language:
         services.save_preferences(
             request.user, timezone_name=request.user.timezone, language=language
         )
-    return _remember_language(redirect(target), language)
+    return _remember_language(HttpResponseRedirect(target), language)

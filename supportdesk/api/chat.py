@@ -99,6 +99,6 @@ def chat_message(request: HttpRequest, payload: ChatIn) -> dict:
         "handoff": bool(data.get("handoff")) or handed_off,
         "conversation": conversation.pk,
         "state": conversation.state,
-        "case": conversation.case.label if conversation.case_id else None,
+        "case": conversation.case.label if conversation.case is not None else None,
         "messages": [m.body for m in said if m.sender in (Sender.BOT, Sender.SYSTEM)],
     }

@@ -9,6 +9,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from supportdesk.api import cases, chat, errors, people, plans
+from supportdesk.api import status as status_api
 from supportdesk.api.auth import ANY
 from supportdesk.billing import api as billing_api
 
@@ -56,4 +57,5 @@ api.add_router("/cases", cases.router)
 api.add_router("/plans", plans.router)
 api.add_router("/chat", chat.router)
 api.add_router("/billing", billing_api.router)
+api.add_router("/status", status_api.router)
 api.add_router("/", people.router)

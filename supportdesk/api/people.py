@@ -1,8 +1,5 @@
 """Who is who: the caller, their tokens, organizations, contacts and agents."""
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
@@ -11,10 +8,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as HttpStatus
 
+from supportdesk.accounts.access import works_the_desk
 from supportdesk.accounts.models import Agent, ApiToken, Contact, Organization
 from supportdesk.accounts.services import issue_token, revoke_token
-from supportdesk.api import errors, visibility
-from supportdesk.api.auth import caller, sees_everything, session_auth, via_token
+from supportdesk.api import errors
+from supportdesk.api.auth import caller, session_auth, via_token
 from supportdesk.api.paging import paged
 from supportdesk.api.schemas import (
     MAX_LIMIT,
@@ -31,6 +29,7 @@ from supportdesk.api.schemas import (
     TokenIn,
     TokenOut,
 )
+from supportdesk.plans.contracts import in_force_among
 from supportdesk.plans.models import Contract
 
 router = Router()
@@ -105,18 +104,8 @@ def delete_token(request: HttpRequest, token_id: Id) -> HttpStatus[None]:
 # --- organizations and contacts -----------------------------------------------------------
 
 
-def _current_contract(contracts: list[Contract]) -> Contract | None:
-    """The contract active today, in its business hours' zone (where the contract's days turn)."""
-    now = timezone.now()
-    for contract in contracts:
-        today: date = now.astimezone(ZoneInfo(contract.business_calendar.timezone)).date()
-        if contract.active_on(today):
-            return contract
-    return None
-
-
 def _organization(org: Organization) -> dict:
-    contract = _current_contract(list(org.contracts.all()))
+    contract = in_force_among(org.contracts.all(), timezone.now())
     return {
         "slug": org.slug,
         "name": org.name,
@@ -143,14 +132,14 @@ def _organizations(request: HttpRequest):
     contracts = Contract.objects.select_related(
         "plan", "plan__calendar", "calendar", "account_manager"
     )
-    return visibility.organizations(caller(request)).prefetch_related(
+    return Organization.objects.visible_to(caller(request)).prefetch_related(
         Prefetch("contracts", contracts.order_by("-start"))
     )
 
 
 @router.get("/organizations", response={200: OrganizationPage, **errors.READ}, tags=["people"])
 def list_organizations(request: HttpRequest, page: Query[PageQuery]) -> dict:
-    """Agents: every organization; customers: their own."""
+    """Agents: their brand's organizations; customers: their own."""
     organizations = _organizations(request)
     return paged(organizations.order_by("name", "id"), page, _organization)
 
@@ -179,7 +168,7 @@ def _contact(contact: Contact) -> dict:
 
 def _contacts(request: HttpRequest):
     return (
-        visibility.contacts(caller(request))
+        Contact.objects.visible_to(caller(request))
         .select_related("organization")
         .prefetch_related("addresses")
     )
@@ -187,7 +176,8 @@ def _contacts(request: HttpRequest):
 
 @router.get("/contacts", response={200: ContactPage, **errors.READ}, tags=["people"])
 def list_contacts(request: HttpRequest, query: Query[ContactQuery]) -> dict:
-    """Agents: everyone; a customer administrator: their organization; a member: themselves."""
+    """Agents: their brand's customers; a customer administrator: their organization; a member:
+    themselves."""
     contacts = _contacts(request)
     if query.organization is not None:
         contacts = contacts.filter(organization__slug=query.organization)
@@ -210,9 +200,10 @@ def get_contact(request: HttpRequest, contact_id: Id) -> dict:
 @router.get("/agents", response={200: AgentPage, **errors.READ, 403: errors.Error}, tags=["people"])
 def list_agents(request: HttpRequest, query: Query[AgentQuery]) -> dict:
     """Agents only: who can be assigned, at which level, in which teams."""
-    if not sees_everything(caller(request)):
+    user = caller(request)
+    if not works_the_desk(user):
         raise errors.forbidden(_("Only agents can list agents."))
-    agents = Agent.objects.all()
+    agents = Agent.objects.visible_to(user)
     if query.team is not None:
         agents = agents.filter(teams__slug=query.team)
     rows = agents.select_related("user").prefetch_related("teams").order_by("user__name", "id")

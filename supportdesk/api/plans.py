@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Router
 
-from supportdesk.api import errors, visibility
+from supportdesk.api import errors
 from supportdesk.api.auth import caller
 from supportdesk.api.schemas import PlanOut, Slug
 from supportdesk.plans.models import Plan
@@ -14,7 +14,7 @@ router = Router(tags=["plans"])
 
 def _plans(request: HttpRequest) -> QuerySet[Plan]:
     return (
-        visibility.plans(caller(request))
+        Plan.objects.visible_to(caller(request))
         .select_related("calendar")
         .prefetch_related("targets")
         .order_by("name", "id")

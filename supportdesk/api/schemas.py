@@ -1,17 +1,20 @@
 """Request and response shapes; what the OpenAPI document promises and schemathesis holds us to.
 
 Text fields refuse NUL characters and lone surrogates in the schema itself, so the database (which
-cannot store them) never sees them and the document says so.
+cannot store them) never sees them and the document says so; single-line fields (a subject, a
+name, an address) refuse every control character, a line break included.
 """
 
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from supportdesk.accounts.choices import AgentLevel, ContactRole
 from supportdesk.plans.choices import Metric
+from supportdesk.tickets import text
 from supportdesk.tickets.choices import Channel, EventKind, Level, MessageKind, Priority, Status
 
 #: Largest id SQLite and PostgreSQL bigint accept; larger path ids are a 422, never an overflow.
@@ -27,18 +30,31 @@ _BLANK = r"\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 REQUESTER = rf"^([^@{_BLANK}]+@[^@{_BLANK}]+|\+[1-9][0-9 ().-]{{5,24}})$"
 
 
+#: One line: no control character, so that a subject or a name cannot add a header to the
+#: desk's mail nor break a line where it is shown.
+ONE_LINE = rf"^[^{text.CONTROL}]*$"
+
+
 def _encodable(value: str) -> str:
     value.encode("utf-8")  # lone surrogates raise UnicodeEncodeError, a ValueError: 422
     return value
 
 
+def _one_line(value: str) -> str:
+    if text.has_control(value):
+        raise ValueError(_("must be one line, without control characters"))
+    return value
+
+
 _storable = AfterValidator(_encodable)
+#: Single-line text: the pattern is in the schema for clients, the check gives a plain answer.
+_single = (Field(json_schema_extra={"pattern": ONE_LINE}), AfterValidator(_one_line), _storable)
 #: Strings the database can store, of bounded length.
-Subject = Annotated[str, Field(min_length=1, max_length=300, pattern=NO_NUL), _storable]
+Subject = Annotated[str, Field(min_length=1, max_length=300), *_single]
 Body = Annotated[str, Field(max_length=100_000, pattern=NO_NUL), _storable]
 Reply = Annotated[str, Field(min_length=1, max_length=100_000, pattern=NO_NUL), _storable]
-Name = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL), _storable]
-Address = Annotated[str, Field(min_length=1, max_length=254, pattern=NO_NUL), _storable]
+Name = Annotated[str, Field(min_length=1, max_length=100), *_single]
+Address = Annotated[str, Field(min_length=1, max_length=254), *_single]
 Requester = Annotated[str, Field(min_length=3, max_length=254, pattern=REQUESTER), _storable]
 
 
@@ -217,6 +233,16 @@ class ClockOut(Schema):
     paused: bool
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str = Field(description="The file's name as it was sent, without any folder.")
+    size: int = Field(description="In bytes.")
+    content_type: str = Field(description="As the sender declared it; may be empty.")
+    url: str = Field(
+        description="Where to download the file, a path on this server (`download_attachment`)."
+    )
+
+
 class MessageOut(Schema):
     id: int
     at: datetime
@@ -224,6 +250,9 @@ class MessageOut(Schema):
     author: str | None
     from_address: str
     body: str
+    attachments: list[AttachmentOut] = Field(
+        description="Files that came with the message, on whichever channel it arrived."
+    )
 
 
 class EventOut(Schema):

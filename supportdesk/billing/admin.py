@@ -1,6 +1,9 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
-from supportdesk.billing.models import TimeEntry
+from supportdesk.billing.models import HourPack, TimeEntry
 
 
 @admin.register(TimeEntry)
@@ -17,3 +20,23 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class PackForm(forms.ModelForm):
+    """A monthly pack counts whole months, as the billing service stores them: any day typed
+    stands for its month."""
+
+    class Meta:
+        model = HourPack
+        fields = ["organization", "kind", "hours", "purchased", "start_month", "end_month"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        for key in ("start_month", "end_month"):
+            if cleaned.get(key) is not None:
+                cleaned[key] = cleaned[key].replace(day=1)
+        return cleaned
+
+
+admin.site.register(HourPack, form=PackForm, list_display=["organization", "kind", "hours"])

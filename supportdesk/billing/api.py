@@ -6,26 +6,24 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as HttpStatus
 
+from supportdesk.accounts.access import Action
 from supportdesk.accounts.models import Organization, User
 from supportdesk.api import errors
 from supportdesk.api.auth import caller, require_agent
 from supportdesk.api.paging import paged
 from supportdesk.api.schemas import Id, Page, Slug
 from supportdesk.billing import services
-from supportdesk.billing.choices import EntrySource
+from supportdesk.billing.choices import EntrySource, PackKind
 from supportdesk.billing.errors import BillingError, BillingErrorCode
-from supportdesk.billing.models import TimeEntry
+from supportdesk.billing.models import HourPack, TimeEntry, billed_organizations
 from supportdesk.billing.periods import parse_month
 from supportdesk.billing.render import as_dict
 from supportdesk.billing.statement import build_statement
-from supportdesk.plans.choices import PackKind
-from supportdesk.plans.models import HourPack
 from supportdesk.tickets.models import Case
 
 router = Router(tags=["billing"])
@@ -42,9 +40,13 @@ Hours = Annotated[
 ]
 Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-03"])]
 
-#: HTTP status of each refusal: overlaps and timers conflict with the agent's other work.
+#: HTTP status of each refusal: overlaps and timers conflict with the agent's other work; work
+#: outside the case's life, and long work not confirmed, with the case and the clock.
 STATUS = {
     BillingErrorCode.OVERLAP: 409,
+    BillingErrorCode.BEFORE_RECEIPT: 409,
+    BillingErrorCode.IN_FUTURE: 409,
+    BillingErrorCode.LONG_ENTRY: 409,
     BillingErrorCode.TIMER_RUNNING: 409,
     BillingErrorCode.NO_TIMER: 409,
     BillingErrorCode.MONTH_CLOSED: 409,
@@ -52,6 +54,11 @@ STATUS = {
     BillingErrorCode.NOT_AN_AGENT: 403,
 }
 CONFLICT = {409: errors.Error}
+CONFIRM_LONG = Field(
+    False,
+    description="Record it even though it is longer than a working day (8 h); without it, such "
+    "an entry is refused with 409 `long_entry`.",
+)
 
 
 def _refused(error: BillingError) -> errors.ApiError:
@@ -65,6 +72,7 @@ class TimeEntryIn(Schema):
     billable: bool = True
     note: Note = ""
     by: str | None = Field(None, description="Email of the agent who worked (default: caller).")
+    confirm_long: bool = CONFIRM_LONG
 
 
 class TimeEntryChange(Schema):
@@ -74,12 +82,17 @@ class TimeEntryChange(Schema):
     end: datetime | None = None
     billable: bool | None = None
     note: Note | None = None
+    confirm_long: bool = CONFIRM_LONG
 
 
 class TimerIn(Schema):
     case_id: Id
     billable: bool = True
     note: Note = ""
+
+
+class TimerStop(Schema):
+    confirm_long: bool = CONFIRM_LONG
 
 
 class TimeEntryOut(Schema):
@@ -150,16 +163,6 @@ def _pack(pack: HourPack) -> dict[str, Any]:
     }
 
 
-def _organizations(user: User) -> QuerySet[Organization]:
-    """Agents: all; a customer administrator: their own; anyone else: none (billing is theirs)."""
-    if user.is_agent or user.is_superuser:
-        return Organization.objects.all()
-    contact = user.contact_or_none
-    if contact is None or contact.role != "admin":
-        return Organization.objects.none()
-    return Organization.objects.filter(pk=contact.organization_id)
-
-
 def _agent(email: str | None, user: User) -> User:
     if email is None:
         return user
@@ -185,10 +188,13 @@ def list_time_entries(request: HttpRequest, filters: Query[TimeEntryFilters]) ->
 
 @router.post("/time-entries", response={201: TimeEntryOut, **errors.WRITE_ONE, **CONFLICT})
 def record_time(request: HttpRequest, payload: TimeEntryIn) -> HttpStatus[dict]:
-    """Record finished work; 409 ``overlap`` when it meets another entry of the same agent."""
+    """Record finished work. 409 with a code naming the rule: ``overlap`` (it meets another
+    entry of the same agent), ``before_receipt`` (it starts before the case was received),
+    ``in_future`` (it ends more than 5 minutes from now), ``long_entry`` (longer than a working
+    day and not ``confirm_long``), ``month_closed``."""
     user = caller(request)
     require_agent(user)
-    case = Case.objects.filter(pk=payload.case_id).first()
+    case = Case.objects.restrict(user, Action.CHANGE).filter(pk=payload.case_id).first()
     if case is None:
         raise errors.unknown("case_id", _("No case with that id."))
     try:
@@ -200,6 +206,7 @@ def record_time(request: HttpRequest, payload: TimeEntryIn) -> HttpStatus[dict]:
             payload.billable,
             payload.note,
             source=EntrySource.API,
+            confirm_long=payload.confirm_long,
         )
     except BillingError as error:
         raise _refused(error) from None
@@ -212,12 +219,11 @@ def record_time(request: HttpRequest, payload: TimeEntryIn) -> HttpStatus[dict]:
 def change_time_entry(
     request: HttpRequest, entry_id: Id, payload: TimeEntryChange
 ) -> HttpStatus[dict]:
-    """Correct a finished entry; the same refusals as recording it (409 ``overlap``)."""
+    """Correct a finished entry; the same refusals as recording it (409 ``overlap``,
+    ``before_receipt``, ``in_future``, ``long_entry``, ``month_closed``)."""
     user = caller(request)
     require_agent(user)
-    entry = TimeEntry.objects.filter(pk=entry_id).select_related("agent").first()
-    if entry is None:
-        raise Http404
+    entry = _entry_to_change(user, entry_id)
     try:
         entry = services.change_entry(
             entry,
@@ -226,19 +232,26 @@ def change_time_entry(
             end=entry.end if payload.end is None else payload.end,
             billable=entry.billable if payload.billable is None else payload.billable,
             note=entry.note if payload.note is None else payload.note,
+            confirm_long=payload.confirm_long,
         )
     except BillingError as error:
         raise _refused(error) from None
     return HttpStatus(200, _entry(entry))
 
 
+def _entry_to_change(user: User, entry_id: int) -> TimeEntry:
+    entries = TimeEntry.objects.restrict(user, Action.CHANGE).select_related("agent")
+    entry = entries.filter(pk=entry_id).first()
+    if entry is None:
+        raise Http404
+    return entry
+
+
 @router.delete("/time-entries/{entry_id}", response={204: None, **errors.WRITE_ONE})
 def delete_time_entry(request: HttpRequest, entry_id: Id) -> HttpStatus[None]:
     user = caller(request)
     require_agent(user)
-    entry = TimeEntry.objects.filter(pk=entry_id).first()
-    if entry is None:
-        raise Http404
+    entry = _entry_to_change(user, entry_id)
     services.delete_entry(entry, actor=user)
     return HttpStatus(204, None)
 
@@ -247,7 +260,7 @@ def delete_time_entry(request: HttpRequest, entry_id: Id) -> HttpStatus[None]:
 def start_timer(request: HttpRequest, payload: TimerIn) -> HttpStatus[dict]:
     user = caller(request)
     require_agent(user)
-    case = Case.objects.filter(pk=payload.case_id).first()
+    case = Case.objects.restrict(user, Action.CHANGE).filter(pk=payload.case_id).first()
     if case is None:
         raise errors.unknown("case_id", _("No case with that id."))
     try:
@@ -258,11 +271,13 @@ def start_timer(request: HttpRequest, payload: TimerIn) -> HttpStatus[dict]:
 
 
 @router.post("/timer/stop", response={200: TimeEntryOut, **errors.WRITE, **CONFLICT})
-def stop_timer(request: HttpRequest) -> dict:
+def stop_timer(request: HttpRequest, params: Query[TimerStop]) -> dict:
+    """Stop the caller's timer (409 ``no_timer``; ``long_entry`` when it ran longer than a
+    working day, unless ``confirm_long``)."""
     user = caller(request)
     require_agent(user)
     try:
-        return _entry(services.stop_timer(user))
+        return _entry(services.stop_timer(user, confirm_long=params.confirm_long))
     except BillingError as error:
         raise _refused(error) from None
 
@@ -272,7 +287,7 @@ def stop_timer(request: HttpRequest) -> dict:
 
 @router.get("/packs", response={200: list[PackOut], **errors.READ})
 def list_packs(request: HttpRequest, organization: Slug | None = None) -> list[dict]:
-    packs = HourPack.objects.filter(organization__in=_organizations(caller(request)))
+    packs = HourPack.objects.filter(organization__in=billed_organizations(caller(request)))
     if organization is not None:
         packs = packs.filter(organization__slug=organization)
     return [_pack(p) for p in packs.select_related("organization").order_by("pk")]
@@ -282,8 +297,9 @@ def list_packs(request: HttpRequest, organization: Slug | None = None) -> list[d
 def add_pack(request: HttpRequest, payload: PackIn) -> HttpStatus[dict]:
     """Sell a pack. The same single pack (purchase date) or monthly pack (first month) sent
     again updates its hours rather than selling it twice."""
-    require_agent(caller(request))
-    organization = Organization.objects.filter(slug=payload.organization).first()
+    user = caller(request)
+    require_agent(user)
+    organization = billed_organizations(user).filter(slug=payload.organization).first()
     if organization is None:
         raise errors.unknown("organization", _("No organization with that key."))
     try:
@@ -313,6 +329,9 @@ class StatementEntryOut(Schema):
     billed_in_hours_minutes: int
     billed_out_of_hours_minutes: int
     billable: bool
+    long_entry: bool = Field(
+        description="Longer than a working day (8 h): an outlier to check before billing it."
+    )
 
 
 class DrawnOut(Schema):
@@ -366,7 +385,7 @@ class StatementOut(Schema):
 )
 def get_statement(request: HttpRequest, organization: Slug, month: Month) -> dict:
     """The month's statement in the shape of ``supportdesk statement --json``."""
-    org = _organizations(caller(request)).filter(slug=organization).first()
+    org = billed_organizations(caller(request)).filter(slug=organization).first()
     if org is None:
         raise Http404
     try:
@@ -385,7 +404,7 @@ class ClosedMonthOut(Schema):
 def _billed_organization(request: HttpRequest, slug: str) -> Organization:
     user = caller(request)
     require_agent(user)
-    org = _organizations(user).filter(slug=slug).first()
+    org = billed_organizations(user).filter(slug=slug).first()
     if org is None:
         raise Http404
     return org

@@ -9,3 +9,8 @@ class EntrySource(models.TextChoices):
     TYPED = "typed", _("Typed")
     API = "api", _("API")
     IMPORT = "import", _("History import")
+
+
+class PackKind(models.TextChoices):
+    SINGLE = "single", _("Single pack")
+    MONTHLY = "monthly", _("Monthly pack")

@@ -1,12 +1,13 @@
 """Template-ready context for pages other apps own: the case page and the organization page.
 
 The UI includes ``billing/_case_time.html`` with ``case_time`` and ``billing/_balances.html``
-with ``balances``; both are built here so those views stay one line each::
+with ``balances``; both are built here so the desk's views stay one line each::
 
-    context["case_time"] = billing_context.case_time(case, request.user)
-    context["balances"] = billing_context.balances(case.organization)
+    context["case_time"] = billing.case_time(case, request.user, request.session)
+    context["balances"] = billing.balances(organization)
 """
 
+from collections.abc import MutableMapping
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from supportdesk.accounts.models import Organization, User
 from supportdesk.billing.errors import BillingError
-from supportdesk.billing.forms import TimeEntryForm, TimerForm
+from supportdesk.billing.forms import ConfirmLongForm, TimeEntryForm, TimerForm
 from supportdesk.billing.models import TimeEntry
 from supportdesk.billing.services import running_timer
 from supportdesk.billing.statement import Months, Statement, build_statement
@@ -37,14 +38,37 @@ def current_month(organization: Organization, now: datetime | None = None) -> da
     return Months(organization).month_at(now or timezone.now())
 
 
-def case_time(case: Case, user: User) -> dict[str, Any]:
-    """Entries of the case, the viewer's running timer and the forms to add time."""
+#: Session key of work refused for its length, until the case page asks to confirm it:
+#: ``{"case": pk, "form": ADD_FORM | STOP_FORM | edit_prefix(entry), "data": {...}}``.
+PENDING_LONG = "billing:long_entry"
+ADD_FORM = "add"
+STOP_FORM = "stop"
+
+
+def _pending(session: MutableMapping[str, Any] | None, case: Case) -> tuple[str, dict]:
+    """Which form of this case's page asks to confirm long work, and what it was filled with;
+    shown once, as a message is."""
+    pending = session.pop(PENDING_LONG, None) if session is not None else None
+    if not isinstance(pending, dict) or pending.get("case") != case.pk:
+        return "", {}
+    return str(pending.get("form", "")), dict(pending.get("data") or {})
+
+
+def case_time(
+    case: Case, user: User, session: MutableMapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Entries of the case, the viewer's running timer and the forms to add time; with the
+    viewer's ``session``, the form whose work was refused for its length asks to confirm it."""
     entries = list(case.time_entries.select_related("agent").order_by("start", "id"))
     zone = user_zone(user)
+    confirm, data = _pending(session, case)
     rows, total, billable = [], 0, 0
     for entry in entries:
         minutes = int((entry.end - entry.start).total_seconds() // 60) if entry.end else None
-        rows.append({"entry": entry, "minutes": minutes, "edit": _edit_form(entry, user, zone)})
+        edit = _edit_form(entry, user, zone)
+        if edit is not None and confirm == edit.prefix:
+            edit = TimeEntryForm(data, prefix=edit.prefix, zone=zone, confirming=True)
+        rows.append({"entry": entry, "minutes": minutes, "edit": edit})
         if minutes is not None:
             total += minutes
             billable += minutes if entry.billable else 0
@@ -56,8 +80,12 @@ def case_time(case: Case, user: User) -> dict[str, Any]:
         "billable_minutes": billable,
         "timer": timer,
         "timer_here": timer is not None and timer.case_id == case.pk,
-        "form": TimeEntryForm(zone=zone),
+        "form": TimeEntryForm(data, zone=zone, confirming=True)
+        if confirm == ADD_FORM
+        else TimeEntryForm(zone=zone),
         "timer_form": TimerForm(),
+        "stop_form": ConfirmLongForm(confirming=confirm == STOP_FORM),
+        "confirm": confirm,
         "zone": zone,
     }
 

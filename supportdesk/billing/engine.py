@@ -6,7 +6,7 @@ in a few milliseconds, and the property tests can compare it with their own orac
 Units. Instants are integer seconds since 1970 UTC; amounts of work are integer seconds until
 they are rounded to blocks, which are whole minutes, so everything billed is whole minutes.
 
-The rules (issue 6), as this module applies them:
+The billing rules, as this module applies them:
 
 * **Parts.** A month's time line is cut at its *boundaries*: the plan calendar's opening and
   closing instants, the month's own first and last instant, and the first instant of every day
@@ -102,12 +102,15 @@ def cut(line: Timeline, start: int, end: int, block_in: int, block_out: int) -> 
 
 # ---------------------------------------------------------------------------- sources
 
+#: What a source is known by: its kind ("monthly", "single", "credit") and its row's id.
+SourceKey = tuple[str, int]
+
 
 @dataclass(slots=True)
 class Pack:
     """A monthly or single pack; a single pack is available in ``[valid_from, valid_until)``."""
 
-    key: object
+    key: SourceKey
     minutes: int
     valid_from: int = 0
     valid_until: int = 0
@@ -119,7 +122,7 @@ class Pack:
 
 @dataclass(slots=True)
 class Credit:
-    key: object
+    key: SourceKey
     minutes: int
     granted: int  # instant from which it may be drawn
     left: int = field(init=False)
@@ -137,9 +140,9 @@ class Draws:
     credit: int = 0
     overage_in: int = 0
     overage_out: int = 0
-    by_source: dict[object, int] = field(default_factory=dict)
+    by_source: dict[SourceKey, int] = field(default_factory=dict)
 
-    def take(self, key: object, minutes: int) -> None:
+    def take(self, key: SourceKey, minutes: int) -> None:
         self.by_source[key] = self.by_source.get(key, 0) + minutes
 
 

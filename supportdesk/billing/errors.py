@@ -15,6 +15,9 @@ class BillingErrorCode(StrEnum):
     BAD_MONTH = "bad_month"
     MONTH_CLOSED = "month_closed"
     MONTH_NOT_OVER = "month_not_over"
+    BEFORE_RECEIPT = "before_receipt"
+    IN_FUTURE = "in_future"
+    LONG_ENTRY = "long_entry"
 
 
 class BillingError(ValueError):

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -28,16 +29,31 @@ class LocalDateTimeField(forms.DateTimeField):
         return super().to_python(value)
 
 
-class TimeEntryForm(forms.Form):
+class ConfirmLongForm(forms.Form):
+    """A form whose work may run longer than a working day: its confirmation box stays hidden
+    until the desk has refused the work once for its length (``confirming``)."""
+
+    confirm_long = forms.BooleanField(
+        label=_("Yes, record more than a working day"), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, confirming: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if confirming:
+            self.fields["confirm_long"].widget = forms.CheckboxInput()
+
+
+class TimeEntryForm(ConfirmLongForm):
     start = LocalDateTimeField(label=_("From"))
     end = LocalDateTimeField(label=_("To"))
     billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    field_order = ["start", "end", "billable", "note", "confirm_long"]
 
     def __init__(self, *args, zone: str = "UTC", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["start"].zone = zone
-        self.fields["end"].zone = zone
+        for name in ("start", "end"):  # the form's copies of its LocalDateTimeFields
+            cast(LocalDateTimeField, self.fields[name]).zone = zone
 
 
 class TimerForm(forms.Form):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
@@ -66,9 +67,14 @@ def as_pdf(statement: Statement) -> bytes:
     fonts = _fonts()
     clean: Callable[[str], str] = (lambda s: s) if fonts else transliterate
     family = "DejaVu" if fonts else "helvetica"
-    provider = getattr(settings, "PROVIDER_NAME", "") or "Supportdesk"
     month_name = formats.date_format(statement.month, "YEAR_MONTH_FORMAT")
     org = statement.organization
+    brand = org.brand or statement.plan.brand
+    provider = (
+        brand.name_in(get_language())
+        if brand is not None
+        else getattr(settings, "PROVIDER_NAME", "") or "Supportdesk"
+    )
     pdf = _Document(f"{provider} · {org.name} · {month_name}", clean, family)
     if fonts:
         pdf.add_font("DejaVu", "", str(fonts[0]))
@@ -148,7 +154,9 @@ def as_pdf(statement: Statement) -> bytes:
                 start.strftime("%Y-%m-%d"),
                 e.case,
                 e.by,
-                f"{start:%H:%M}–{end:%H:%M}" + ("" if e.billable else " " + _("(not billable)")),
+                f"{start:%H:%M}–{end:%H:%M}"
+                + ("" if e.billable else " " + _("(not billable)"))
+                + (" " + _("(over a working day)") if e.long_entry else ""),
                 hm(e.in_hours_minutes),
                 hm(e.out_of_hours_minutes),
                 hm(e.billed_in_hours_minutes),
@@ -167,6 +175,8 @@ def as_pdf(statement: Statement) -> bytes:
             "nb": hm(statement.non_billable_minutes),
         },
     )
+    if statement.long_entries:
+        text(9, statement.long_entries_note, bold=True)
     pdf.ln(2)
 
     text(12, _("Drawn from"), bold=True, height=7)

@@ -8,27 +8,31 @@ purchase date to the first instant of the same date a year later (29 February �
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from datetime import UTC, date, datetime, tzinfo
 
 from django.utils.translation import gettext as _
 
 from supportdesk.billing.errors import BillingError, BillingErrorCode
-
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+from supportdesk.sla import months
 
 
 def parse_month(text: str) -> date:
-    """``"2026-03"`` → ``date(2026, 3, 1)``; anything else is a ``bad_month`` error."""
-    match = _MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
-    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1901:
+    """``"2026-03"`` → ``date(2026, 3, 1)``; anything else, or a month the calendars do not
+    cover, is a ``bad_month`` error."""
+    try:
+        return months.parse_month(text)
+    except ValueError:
         raise BillingError(
             BillingErrorCode.BAD_MONTH,
-            _("%(v)s is not a month like 2026-03") % {"v": text},
+            _("%(v)s is not a month from %(first)s to %(last)s, like 2026-03")
+            % {
+                "v": text,
+                "first": f"{months.FIRST_MONTH:%Y-%m}",
+                "last": f"{months.LAST_MONTH:%Y-%m}",
+            },
             "month",
-        )
-    return date(int(match[1]), int(match[2]), 1)
+        ) from None
 
 
 def next_month(month: date) -> date:

@@ -1,4 +1,5 @@
-"""A statement as data: the JSON of issue 6 (minutes as integers, amounts as strings) and CSV."""
+"""A statement as data: JSON (minutes as integers, amounts as strings: no float rounds a
+bill) and CSV."""
 
 import csv
 import io
@@ -8,7 +9,7 @@ from supportdesk.billing.statement import Statement, hours_text
 
 
 def as_dict(statement: Statement) -> dict[str, Any]:
-    """The statement in the issue's shape; instants in the plan's zone, with their offset."""
+    """The statement as the API and `statement --json` give it; instants in the plan's zone."""
     iso = statement.iso
     return {
         "org": statement.organization.slug,
@@ -25,6 +26,7 @@ def as_dict(statement: Statement) -> dict[str, Any]:
                 "billed_in_hours_minutes": e.billed_in_hours_minutes,
                 "billed_out_of_hours_minutes": e.billed_out_of_hours_minutes,
                 "billable": e.billable,
+                "long_entry": e.long_entry,
             }
             for e in statement.entries
         ],
@@ -73,6 +75,7 @@ ENTRY_COLUMNS = [
     "billed_in_hours_minutes",
     "billed_out_of_hours_minutes",
     "billable",
+    "long_entry",
 ]
 
 

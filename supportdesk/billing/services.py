@@ -1,13 +1,16 @@
-"""The only write path for time: typed entries, the case page's timer, the API and the import.
+"""The only write path for billing: time (typed entries, the case page's timer, the API and the
+import), packs of hours, and the credits missed guarantees earn.
 
-Each function owns its transaction and locks the agent's row first, so two requests for one
+Each time function owns its transaction and locks the agent's row first, so two requests for one
 agent (a double click, the API beside the browser) serialise and the no-overlap rule holds.
 Entries are kept to the whole minute: seconds are dropped from both ends (truncating both ends
 keeps non-overlapping entries non-overlapping).
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -15,17 +18,22 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import Organization, User
-from supportdesk.billing.choices import EntrySource
+from supportdesk.billing.choices import EntrySource, PackKind
 from supportdesk.billing.errors import BillingError, BillingErrorCode
-from supportdesk.billing.models import ClosedMonth, TimeEntry
+from supportdesk.billing.models import (
+    CLOCK_SKEW,
+    WORKING_DAY,
+    BreachCredit,
+    ClosedMonth,
+    HourPack,
+    TimeEntry,
+)
 from supportdesk.billing.periods import next_month
-from supportdesk.billing.statement import Months
-from supportdesk.plans import services as plan_services
-from supportdesk.plans.choices import PackKind
-from supportdesk.plans.models import HourPack
+from supportdesk.billing.statement import Months, hm
+from supportdesk.plans.services import Change, upsert
 from supportdesk.tickets import events
 from supportdesk.tickets.choices import EventKind
-from supportdesk.tickets.models import Case
+from supportdesk.tickets.models import Case, Event
 
 
 def to_minute(instant: datetime, field: str = "start") -> datetime:
@@ -76,6 +84,45 @@ def _check_overlap(agent: User, start: datetime, end: datetime | None, exclude=N
     raise BillingError(BillingErrorCode.OVERLAP, message, "start")
 
 
+def _hm(span: timedelta) -> str:
+    return hm(int(span.total_seconds() // 60))
+
+
+def _check_span(
+    case: Case, start: datetime, end: datetime | None, at: datetime, *, confirm_long: bool
+) -> None:
+    """Work lies within the case's life: not before the case was received, not ending after
+    ``at`` (give or take a clock running a few minutes ahead); and work longer than a working
+    day, more often a forgotten timer or a mistyped date than a real day, is only recorded
+    when the agent confirms it."""
+    received = to_minute(case.received_at, "received")
+    if start < received:
+        raise BillingError(
+            BillingErrorCode.BEFORE_RECEIPT,
+            _("The work starts (%(start)s) before %(case)s was received (%(received)s).")
+            % {"start": _when(start), "case": case.label, "received": _when(received)},
+            "start",
+        )
+    if end is None:
+        return
+    if end > at + CLOCK_SKEW:
+        raise BillingError(
+            BillingErrorCode.IN_FUTURE,
+            _("The work ends (%(end)s) in the future.") % {"end": _when(end)},
+            "end",
+        )
+    if end - start > WORKING_DAY and not confirm_long:
+        raise BillingError(
+            BillingErrorCode.LONG_ENTRY,
+            _(
+                "This is %(length)s of work, longer than a working day (%(day)s): check the "
+                "times, and confirm that it is right to record it."
+            )
+            % {"length": _hm(end - start), "day": _hm(WORKING_DAY)},
+            "end",
+        )
+
+
 def _require_open_months(organization_id: int | None, *spans: tuple[datetime, datetime]) -> None:
     """Refuse a change to time in any ``[start, end)`` of ``spans`` touching a closed month."""
     if organization_id is None:
@@ -111,13 +158,16 @@ def record_work(
     *,
     source: str = EntrySource.TYPED,
     at: datetime | None = None,
+    confirm_long: bool = False,
 ) -> TimeEntry:
-    """Record a finished stretch of work; refused if it ends before it starts or overlaps."""
+    """Record a finished stretch of work; refused if it ends before it starts, lies outside
+    the case's life, overlaps, or is longer than a working day without ``confirm_long``."""
     at = at or timezone.now()
     _require_agent(agent)
     start, end = _finished_span(start, end)
     if source not in EntrySource.values:
         raise BillingError(BillingErrorCode.INVALID, _("Unknown source."), "source")
+    _check_span(case, start, end, at, confirm_long=confirm_long)
     _lock(agent)
     _require_open_months(case.organization_id, (start, end))
     _check_overlap(agent, start, end)
@@ -161,7 +211,7 @@ def _log_entry(entry: TimeEntry, kind: str, actor: User, at: datetime) -> None:
     """Time recorded or removed is part of the case's history, like any other change."""
     span = _span(entry)
     before, after = (span, None) if kind == EventKind.WORK_REMOVED else (None, span)
-    events.event(entry.case, kind, at, actor=actor, before=before, after=after).save()
+    events.work(entry.case, kind, at, actor=actor, before=before, after=after).save()
 
 
 def running_timer(agent: User) -> TimeEntry | None:
@@ -175,6 +225,7 @@ def start_timer(
     """Start the agent's timer on ``case``: an open entry, one per agent at a time."""
     at = to_minute(at or timezone.now(), "at")
     _require_agent(agent)
+    _check_span(case, at, None, at, confirm_long=False)
     _lock(agent)
     running = running_timer(agent)
     if running is not None:
@@ -198,8 +249,15 @@ def start_timer(
 
 
 @transaction.atomic
-def stop_timer(agent: User, *, at: datetime | None = None, note: str | None = None) -> TimeEntry:
-    """Stop the agent's running timer; the entry is then billed like any other."""
+def stop_timer(
+    agent: User,
+    *,
+    at: datetime | None = None,
+    note: str | None = None,
+    confirm_long: bool = False,
+) -> TimeEntry:
+    """Stop the agent's running timer; the entry is then billed like any other. A timer left
+    running past a working day is only stopped with ``confirm_long`` (or discarded)."""
     at = to_minute(at or timezone.now(), "at")
     _require_agent(agent)
     _lock(agent)
@@ -213,6 +271,7 @@ def stop_timer(agent: User, *, at: datetime | None = None, note: str | None = No
             % {"end": _when(at), "start": _when(entry.start)},
             "end",
         )
+    _check_span(entry.case, entry.start, at, at, confirm_long=confirm_long)
     _require_open_months(entry.organization_id, (entry.start, at))
     _check_overlap(agent, entry.start, at, exclude=entry)
     entry.end = at
@@ -246,6 +305,7 @@ def change_entry(
     billable: bool,
     note: str,
     at: datetime | None = None,
+    confirm_long: bool = False,
 ) -> TimeEntry:
     """Correct a finished entry (a mistyped end, a forgotten "not billable") under the rules that
     recording it follows; the case's history keeps what it was and what it became."""
@@ -256,13 +316,16 @@ def change_entry(
             BillingErrorCode.TIMER_RUNNING, _("A running timer is stopped, not edited."), "end"
         )
     start, end = _finished_span(start, end)
+    # An entry confirmed long before needs no second confirmation to change its note.
+    unchanged = (start, end) == (entry.start, entry.end)
+    _check_span(entry.case, start, end, at, confirm_long=confirm_long or unchanged)
     _lock(entry.agent)
     _require_open_months(entry.organization_id, (entry.start, entry.end), (start, end))
     _check_overlap(entry.agent, start, end, exclude=entry)
     before = _span(entry)
     entry.start, entry.end, entry.billable, entry.note = start, end, bool(billable), note.strip()
     entry.save(update_fields=["start", "end", "billable", "note"])
-    change = events.event(
+    change = events.work(
         entry.case, EventKind.WORK_CHANGED, at, actor=actor, before=before, after=_span(entry)
     )
     change.save()
@@ -277,6 +340,36 @@ def delete_entry(entry: TimeEntry, *, actor: User) -> None:
         _require_open_months(entry.organization_id, (entry.start, entry.end))
     _log_entry(entry, EventKind.WORK_REMOVED, actor, timezone.now())
     entry.delete()
+
+
+@transaction.atomic
+def save_pack(
+    organization: Organization,
+    *,
+    kind: str,
+    hours: Decimal,
+    purchased: date | None = None,
+    start_month: date | None = None,
+    end_month: date | None = None,
+) -> tuple[HourPack, Change]:
+    """Create or update a pack of hours, as the world file names it.
+
+    A single pack is known by its purchase date, a monthly pack by its first month: a pack has
+    no name of its own, and a changed number of hours must update the pack, not add another.
+    """
+    if kind == PackKind.SINGLE:
+        if purchased is None:
+            raise ValueError("a single pack needs its purchase date")
+        key = {"organization": organization, "kind": kind, "purchased": purchased}
+        values: dict[str, Any] = {"hours": hours}
+    elif kind == PackKind.MONTHLY:
+        if start_month is None:
+            raise ValueError("a monthly pack needs its first month")
+        key = {"organization": organization, "kind": kind, "start_month": start_month}
+        values = {"hours": hours, "end_month": end_month}
+    else:
+        raise ValueError(f"unknown pack kind {kind!r}")
+    return upsert(HourPack, key, values)
 
 
 def add_pack(
@@ -325,7 +418,7 @@ def add_pack(
             )
     else:
         raise BillingError(BillingErrorCode.INVALID, _("Unknown kind of pack."), "kind")
-    pack, _change = plan_services.save_pack(
+    pack, _change = save_pack(
         organization,
         kind=kind,
         hours=hours,
@@ -392,3 +485,38 @@ def reopen_month(organization: Organization, month: date, *, actor: User) -> Non
             _("%(month)s is not closed.") % {"month": f"{month:%Y-%m}"},
             "month",
         )
+
+
+def grant_breach_credits(
+    cases: Sequence[Case], first_breach: Mapping[int, datetime]
+) -> list[Event]:
+    """Grant the plan's free hours for a missed guarantee: once per case, at its first breach,
+    to a covered case of an organization whose plan promises credit.
+
+    The breach sweep calls it (through the tickets breach hook) inside the breach's own
+    transaction, with ``first_breach`` by case id, and writes the events returned with its own.
+    Credits are written in bulk: the sweep breaches thousands of cases at a time.
+    """
+    credited = set(
+        BreachCredit.objects.filter(case_id__in=[case.pk for case in cases]).values_list(
+            "case_id", flat=True
+        )
+    )
+    credits = [
+        BreachCredit(
+            case=case,
+            organization_id=case.organization_id,
+            hours=case.plan.breach_credit_hours,
+            granted_at=first_breach[case.pk],
+        )
+        for case in cases
+        if case.pk not in credited
+        and case.covered
+        and case.organization_id
+        and case.plan is not None
+        and case.plan.breach_credit_hours > 0
+    ]
+    BreachCredit.objects.bulk_create(credits, ignore_conflicts=True)
+    return [
+        events.credited(credit.case, credit.granted_at, hours=credit.hours) for credit in credits
+    ]

@@ -23,11 +23,13 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import BigIntegerField, Func, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from supportdesk.accounts.models import Organization
 from supportdesk.billing import engine
+from supportdesk.billing.choices import PackKind
 from supportdesk.billing.errors import BillingError, BillingErrorCode
-from supportdesk.billing.models import TimeEntry
+from supportdesk.billing.models import WORKING_DAY, BreachCredit, HourPack, TimeEntry
 from supportdesk.billing.periods import (
     IsoClock,
     day_start,
@@ -38,9 +40,7 @@ from supportdesk.billing.periods import (
     next_month,
     previous_month,
 )
-from supportdesk.plans.choices import PackKind
-from supportdesk.plans.models import BusinessCalendar, Contract, HourPack, Plan, kernel_for
-from supportdesk.tickets.models import BreachCredit
+from supportdesk.plans.models import BusinessCalendar, Contract, Plan, kernel_for
 
 CENT = Decimal("0.01")
 
@@ -104,6 +104,7 @@ class EntryLine:
     billable: bool
     note: str
     zone: tzinfo
+    long_entry: bool = False  # the whole entry, not only its part in the month, is over a day
 
     @property
     def start(self) -> datetime:
@@ -200,6 +201,23 @@ class Statement:
             e.in_hours_minutes + e.out_of_hours_minutes for e in self.entries if not e.billable
         )
 
+    @property
+    def long_entries(self) -> int:
+        """Entries longer than a working day: outliers to check before the statement goes out."""
+        return sum(e.long_entry for e in self.entries)
+
+    @property
+    def long_entries_note(self) -> str:
+        count = self.long_entries
+        if not count:
+            return ""
+        return ngettext(
+            "%(n)s entry is longer than a working day: check it before the statement goes out.",
+            "%(n)s entries are longer than a working day: check them before the statement goes "
+            "out.",
+            count,
+        ) % {"n": count}
+
 
 # ---------------------------------------------------------------------------- months
 
@@ -262,12 +280,39 @@ def engine_last_day(month: date) -> date:
 # ---------------------------------------------------------------------------- computing
 
 
+@dataclass(frozen=True)
+class _Single:
+    """A single pack as the statement reads it: bought on a day, valid a year from it."""
+
+    pk: int
+    purchased: date
+    hours: Decimal
+
+
+@dataclass(frozen=True)
+class _Monthly:
+    """A monthly pack: full each month from ``start_month`` through ``end_month`` (None: on)."""
+
+    pk: int
+    hours: Decimal
+    start_month: date
+    end_month: date | None
+
+
 def _sources(
     organization: Organization, until: datetime
-) -> tuple[list[HourPack], list[HourPack], list[BreachCredit]]:
+) -> tuple[list[_Single], list[_Monthly], list[BreachCredit]]:
     packs = list(HourPack.objects.filter(organization=organization).order_by("pk"))
-    singles = [p for p in packs if p.kind == PackKind.SINGLE and p.purchased is not None]
-    monthly = [p for p in packs if p.kind == PackKind.MONTHLY and p.start_month is not None]
+    singles = [
+        _Single(p.pk, p.purchased, p.hours)
+        for p in packs
+        if p.kind == PackKind.SINGLE and p.purchased is not None
+    ]
+    monthly = [
+        _Monthly(p.pk, p.hours, p.start_month, p.end_month)
+        for p in packs
+        if p.kind == PackKind.MONTHLY and p.start_month is not None
+    ]
     monthly.sort(key=lambda p: (p.start_month, p.pk))
     credits = list(
         BreachCredit.objects.filter(organization=organization, granted_at__lt=until)
@@ -277,7 +322,7 @@ def _sources(
     return singles, monthly, credits
 
 
-def _replay_from(month: date, singles: list[HourPack], credits: list[BreachCredit]) -> date:
+def _replay_from(month: date, singles: list[_Single], credits: list[BreachCredit]) -> date:
     """The earliest month whose draws can change a balance that ``month`` sees.
 
     Before the first availability of every single pack and credit that ``month`` can see (and of
@@ -387,7 +432,7 @@ def build_statement(organization: Organization, month: date) -> Statement:
     singles, monthly, credits = _sources(organization, month_end)
     first = _replay_from(month, singles, credits)
 
-    pack_of = {}
+    pack_of: dict[int, _Single] = {}
     single_packs = []  # earliest expiry first: the order they are drawn in
     for pack in sorted(singles, key=lambda p: (expiry(p.purchased), p.purchased, p.pk)):
         source = engine.Pack(("single", pack.pk), minutes_of_hours(pack.hours))
@@ -441,7 +486,7 @@ def build_statement(organization: Organization, month: date) -> Statement:
     )
 
 
-def _monthly_packs(monthly: list[HourPack], month: date) -> list[engine.Pack]:
+def _monthly_packs(monthly: list[_Monthly], month: date) -> list[engine.Pack]:
     """The month's monthly packs, full: unused hours never carry over."""
     return [
         engine.Pack(("monthly", p.pk), minutes_of_hours(p.hours))
@@ -456,8 +501,8 @@ def _replay_month(
     month: date,
     running: list[Span],
     single_packs: list[engine.Pack],
-    pack_of: dict[int, HourPack],
-    monthly: list[HourPack],
+    pack_of: dict[int, _Single],
+    monthly: list[_Monthly],
     ledger: engine.Ledger,
 ) -> None:
     """Draw an earlier month's billable work, only where some source can give time: work done
@@ -494,7 +539,7 @@ def _month_line(
     s: int,
     e: int,
     single_packs: list[engine.Pack],
-    pack_of: dict[int, HourPack],
+    pack_of: dict[int, _Single],
 ) -> tuple[engine.Timeline, int, int]:
     """The month cut at its opening/closing instants and pack-validity midnights; its blocks.
 
@@ -502,7 +547,7 @@ def _month_line(
     """
     plan = months.plan(month)
     zone = months.zone(month)
-    cuts = []
+    cuts: list[int] = []
     for source in single_packs:
         pack = pack_of[source.key[1]]
         source.valid_from = epoch(day_start(pack.purchased, zone))
@@ -524,6 +569,7 @@ def _line(row: Row, parts: Sequence[engine.Part], zone: tzinfo, s: int, e: int) 
             raw_out += b - a
             billed_out += billed
     pk, start, end, billable, case, case_id, by, note = row
+    long_entry = end - start > WORKING_DAY.total_seconds()
     if start != end:
         start, end = max(start, s), min(end, e)
     if not billable:
@@ -542,6 +588,7 @@ def _line(row: Row, parts: Sequence[engine.Part], zone: tzinfo, s: int, e: int) 
         bool(billable),
         note,
         zone,
+        long_entry,
     )
 
 
@@ -555,7 +602,7 @@ def _statement(
     draws: engine.Draws,
     month_packs: list[engine.Pack],
     ledger: engine.Ledger,
-    singles: list[HourPack],
+    singles: list[_Single],
     credits: list[BreachCredit],
 ) -> Statement:
     left = {p.key[1]: p for p in ledger.singles}

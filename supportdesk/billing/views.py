@@ -4,22 +4,29 @@ Thin: reads through ``visible_to``-style checks, writes through ``services``. Cu
 not their organization's administrator get the 404 a missing page would give.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from supportdesk.accounts.access import Action, AuthenticatedHttpRequest, agent_required
+from supportdesk.accounts.choices import ContactRole
 from supportdesk.accounts.models import Organization
 from supportdesk.billing import services
-from supportdesk.billing.context import current_month, edit_prefix, user_zone
-from supportdesk.billing.errors import BillingError
-from supportdesk.billing.forms import TimeEntryForm, TimerForm
-from supportdesk.billing.models import ClosedMonth, TimeEntry
+from supportdesk.billing.context import (
+    ADD_FORM,
+    PENDING_LONG,
+    STOP_FORM,
+    current_month,
+    edit_prefix,
+    user_zone,
+)
+from supportdesk.billing.errors import BillingError, BillingErrorCode
+from supportdesk.billing.forms import ConfirmLongForm, TimeEntryForm, TimerForm
+from supportdesk.billing.models import ClosedMonth, TimeEntry, billed_organizations
 from supportdesk.billing.pdf import as_pdf
 from supportdesk.billing.periods import next_month, parse_month, previous_month
 from supportdesk.billing.render import as_csv
@@ -27,31 +34,32 @@ from supportdesk.billing.statement import Statement, build_statement
 from supportdesk.tickets.models import Case
 
 
-def agent_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_agent:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _back_to_case(pk: int) -> HttpResponse:
     return redirect(reverse("case_detail", args=[pk]) + "#time")
 
 
-def _fail(request: HttpRequest, error: BillingError) -> None:
+def _fail(request: AuthenticatedHttpRequest, error: BillingError) -> None:
     messages.error(request, error.message)
 
 
-def _attempt(request: HttpRequest, pk: int, action, success: str | None = None) -> HttpResponse:
-    """Run a billing service for the case page: its refusal becomes a message, never an error."""
+def _attempt(
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    action,
+    success: str | None = None,
+    form: str | None = None,
+) -> HttpResponse:
+    """Run a billing service for the case page: its refusal becomes a message, never an error.
+
+    Work refused for its length waits in the session, so that the case page shows ``form``
+    again as it was filled, with the box that confirms it."""
     try:
         action()
     except BillingError as error:
         _fail(request, error)
+        if error.code == BillingErrorCode.LONG_ENTRY and form is not None:
+            data = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+            request.session[PENDING_LONG] = {"case": pk, "form": form, "data": data}
     else:
         if success:
             messages.success(request, success)
@@ -63,8 +71,8 @@ def _attempt(request: HttpRequest, pk: int, action, success: str | None = None) 
 
 @agent_required
 @require_POST
-def timer_start(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_object_or_404(Case, pk=pk)
+def timer_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(Case.objects.restrict(request.user, Action.CHANGE), pk=pk)
     form = TimerForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
@@ -79,20 +87,29 @@ def timer_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_required
 @require_POST
-def timer_stop(request: HttpRequest, pk: int) -> HttpResponse:
-    return _attempt(request, pk, lambda: services.stop_timer(request.user), _("Time recorded."))
+def timer_stop(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    form = ConfirmLongForm(request.POST)
+    form.is_valid()
+    confirm = form.cleaned_data.get("confirm_long", False)
+    return _attempt(
+        request,
+        pk,
+        lambda: services.stop_timer(request.user, confirm_long=confirm),
+        _("Time recorded."),
+        STOP_FORM,
+    )
 
 
 @agent_required
 @require_POST
-def timer_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def timer_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _attempt(request, pk, lambda: services.discard_timer(request.user))
 
 
 @agent_required
 @require_POST
-def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_object_or_404(Case, pk=pk)
+def entry_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(Case.objects.restrict(request.user, Action.CHANGE), pk=pk)
     form = TimeEntryForm(request.POST, zone=user_zone(request.user))
     if not form.is_valid():
         messages.error(request, _("Give the start and end of the work as date and time."))
@@ -102,16 +119,23 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda: services.record_work(
-            case, request.user, data["start"], data["end"], data["billable"], data["note"]
+            case,
+            request.user,
+            data["start"],
+            data["end"],
+            data["billable"],
+            data["note"],
+            confirm_long=data["confirm_long"],
         ),
         _("Time recorded."),
+        ADD_FORM,
     )
 
 
 @agent_required
 @require_POST
-def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
-    entry = get_object_or_404(TimeEntry, pk=entry_id)
+def entry_edit(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
+    entry = get_object_or_404(TimeEntry.objects.restrict(request.user, Action.CHANGE), pk=entry_id)
     form = TimeEntryForm(request.POST, prefix=edit_prefix(entry), zone=user_zone(request.user))
     if not form.is_valid():
         messages.error(request, _("Give the start and end of the work as date and time."))
@@ -127,15 +151,17 @@ def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
             end=data["end"],
             billable=data["billable"],
             note=data["note"],
+            confirm_long=data["confirm_long"],
         ),
         _("Entry changed."),
+        edit_prefix(entry),
     )
 
 
 @agent_required
 @require_POST
-def entry_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
-    entry = get_object_or_404(TimeEntry, pk=entry_id)
+def entry_delete(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
+    entry = get_object_or_404(TimeEntry.objects.restrict(request.user, Action.CHANGE), pk=entry_id)
     services.delete_entry(entry, actor=request.user)
     messages.success(request, _("Entry removed."))
     return _back_to_case(entry.case_id)
@@ -144,7 +170,9 @@ def entry_delete(request: HttpRequest, entry_id: int) -> HttpResponse:
 # ---------------------------------------------------------------------------- statements
 
 
-def _statement(request: HttpRequest, organization: Organization, month_text: str | None):
+def _statement(
+    request: AuthenticatedHttpRequest, organization: Organization, month_text: str | None
+):
     try:
         month = parse_month(month_text) if month_text else current_month(organization)
         return build_statement(organization, month), None
@@ -181,9 +209,9 @@ def _page(request, organization, month_text, links, template="billing/statement.
 
 @agent_required
 @require_POST
-def month_close(request: HttpRequest, slug: str, month: str) -> HttpResponse:
+def month_close(request: AuthenticatedHttpRequest, slug: str, month: str) -> HttpResponse:
     """Close (or, with ``reopen``, reopen) a month from the organization's statement page."""
-    organization = get_object_or_404(Organization, slug=slug)
+    organization = get_object_or_404(billed_organizations(request.user), slug=slug)
     try:
         first_day = parse_month(month)
         if request.POST.get("reopen"):
@@ -198,8 +226,8 @@ def month_close(request: HttpRequest, slug: str, month: str) -> HttpResponse:
 
 
 @agent_required
-def org_statement(request: HttpRequest, slug: str) -> HttpResponse:
-    organization = get_object_or_404(Organization, slug=slug)
+def org_statement(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    organization = get_object_or_404(billed_organizations(request.user), slug=slug)
     return _page(
         request,
         organization,
@@ -209,24 +237,26 @@ def org_statement(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @agent_required
-def org_statement_file(request: HttpRequest, slug: str, month: str, kind: str) -> HttpResponse:
-    organization = get_object_or_404(Organization, slug=slug)
+def org_statement_file(
+    request: AuthenticatedHttpRequest, slug: str, month: str, kind: str
+) -> HttpResponse:
+    organization = get_object_or_404(billed_organizations(request.user), slug=slug)
     statement, error = _statement(request, organization, month)
     if statement is None:
         raise Http404(error.message if error else "")
     return _download(statement, kind)
 
 
-def _admin_organization(request: HttpRequest) -> Organization:
+def _admin_organization(request: AuthenticatedHttpRequest) -> Organization:
     """The signed-in customer's organization, if they administer it; otherwise 404."""
     contact = request.user.contact_or_none
-    if contact is None or contact.role != "admin":
+    if contact is None or contact.role != ContactRole.ADMIN:
         raise Http404
     return contact.organization
 
 
 @login_required
-def my_statement(request: HttpRequest) -> HttpResponse:
+def my_statement(request: AuthenticatedHttpRequest) -> HttpResponse:
     organization = _admin_organization(request)
     return _page(
         request,
@@ -237,7 +267,7 @@ def my_statement(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_statement_file(request: HttpRequest, month: str, kind: str) -> HttpResponse:
+def my_statement_file(request: AuthenticatedHttpRequest, month: str, kind: str) -> HttpResponse:
     organization = _admin_organization(request)
     statement, _error = _statement(request, organization, month)
     if statement is None:

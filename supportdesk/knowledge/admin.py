@@ -13,8 +13,8 @@ class RevisionInline(admin.TabularInline):
     model = ArticleRevision
     extra = 0
     can_delete = False
-    fields = ["number", "at", "author", "status", "title", "note"]
-    readonly_fields = fields
+    readonly_fields = ("number", "at", "author", "status", "title", "note")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -30,10 +30,11 @@ class ArticleAdmin(admin.ModelAdmin):
         "title",
         "status",
         "visibility",
+        "brand",
         "useful_yes",
         "useful_no",
     ]
-    list_filter = ["status", "visibility", "lang", "categories"]
+    list_filter = ["status", "visibility", "brand", "lang", "categories"]
     search_fields = ["external_id", "title", "group"]
     filter_horizontal = ["plans", "categories"]
     inlines = [RevisionInline]
@@ -48,6 +49,7 @@ class ArticleAdmin(admin.ModelAdmin):
             source=obj.source,
             status=obj.status,
             visibility=obj.visibility,
+            brand=obj.brand.slug if obj.brand_id else "",
             author=request.user,
             note="admin",
         )

@@ -7,6 +7,7 @@ come through here, so they agree on what is answered, in which language, and for
 import re
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
@@ -109,7 +110,7 @@ class Reply:
 
 
 def preferred_language(
-    user: User | None, lang: str | None, question: str, fallback: str | None = None
+    user: User | AnonymousUser | None, lang: str | None, question: str, fallback: str | None = None
 ) -> str | None:
     """Which translation to show: the one asked for, else the question's language, else the
     person's (a Polish customer asking in English reads the English version)."""
@@ -159,7 +160,7 @@ def ask(
     question: str,
     *,
     lang: str | None = None,
-    user: User | None = None,
+    user: User | AnonymousUser | None = None,
     audience: Audience | None = None,
     loaded: index.LoadedIndex | None = None,
     alternatives: int = 3,
@@ -200,7 +201,7 @@ def ask(
 def search(
     query: str,
     *,
-    user: User | None = None,
+    user: User | AnonymousUser | None = None,
     audience: Audience | None = None,
     lang: str | None = None,
     limit: int = 10,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from supportdesk.accounts.models import Brand
 from supportdesk.knowledge import index, services
 from supportdesk.knowledge.choices import Visibility
 from supportdesk.knowledge.search import dense, text
@@ -25,11 +26,15 @@ def demo_records() -> list[dict]:
     """The demo articles, with plan restrictions narrowed to the plans that exist.
 
     Loaded without the demo world (plans missing), a plan-only article becomes agents-only:
-    better hidden than shown to the wrong customers.
+    better hidden than shown to the wrong customers; and a provider's article belongs to
+    every brand when that brand is not on the desk.
     """
     records = json.loads(DEMO_KB.read_text(encoding="utf-8"))
     existing = set(Plan.objects.values_list("slug", flat=True))
+    brands = set(Brand.objects.values_list("slug", flat=True))
     for record in records:
+        if record.get("brand") not in brands:
+            record.pop("brand", None)
         if record.get("visibility") == Visibility.PLANS:
             record["plans"] = [p for p in record.get("plans", []) if p in existing]
             if not record["plans"]:

@@ -29,6 +29,7 @@ class Entry:
     group: str
     visibility: str
     plans: frozenset[str]
+    brand: int | None = None
 
 
 @dataclass
@@ -40,12 +41,13 @@ class LoadedIndex:
 
     def mask(self, audience: Audience) -> np.ndarray | None:
         """Which documents this audience may see (None: all of them)."""
-        if audience.agent:
+        if audience.agent and audience.brands is None:
             return None
         mask = self._masks.get(audience.key)
         if mask is None:
             mask = np.array(
-                [audience.allows(e.visibility, e.plans) for e in self.entries], dtype=bool
+                [audience.allows(e.visibility, e.plans, e.brand) for e in self.entries],
+                dtype=bool,
             )
             self._masks[audience.key] = mask
         return mask
@@ -99,6 +101,7 @@ def build(version: str | None = None) -> LoadedIndex:
                 group=article.group,
                 visibility=article.visibility,
                 plans=frozenset(p.slug for p in article.plans.all()),
+                brand=article.brand_id,
             )
         )
     return LoadedIndex(version, Engine(docs, vectors), entries)

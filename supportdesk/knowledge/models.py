@@ -3,14 +3,24 @@
 import uuid
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.accounts.models import User
+from supportdesk.accounts.access import (
+    Action,
+    AllBrands,
+    RestrictedQuerySet,
+    brand_scope,
+    works_the_desk,
+)
+from supportdesk.accounts.models import Brand, User
 from supportdesk.knowledge.choices import ArticleStatus, Visibility
-from supportdesk.plans.models import Contract, Plan
+from supportdesk.plans.choices import Entitlement
+from supportdesk.plans.contracts import in_force
+from supportdesk.plans.entitlements import may
+from supportdesk.plans.models import Plan
 
 
 @dataclass(frozen=True)
@@ -18,31 +28,43 @@ class Audience:
     """Who is reading, as far as visibility cares: agents, customers (with their plans), others.
 
     One value object for the SQL filter (``visible_to``) and the search index's mask, so the
-    portal page and the chatbot can never disagree about what a person may read.
+    portal page and the chatbot can never disagree about what a person may read. ``brands``:
+    the brands whose articles they read besides unbranded ones (None: every brand; visitors
+    who have not signed in read every brand's public articles).
     """
 
     agent: bool = False
     customer: bool = False
     plans: frozenset[str] = field(default_factory=frozenset)
+    brands: frozenset[int] | None = None
 
     @classmethod
-    def of(cls, user: User | None) -> "Audience":
+    def of(cls, user: User | AnonymousUser | None) -> "Audience":
         if user is None or not user.is_authenticated:
             return cls()
-        if user.is_agent or user.is_superuser:
-            return cls(agent=True)
+        if works_the_desk(user):
+            scope = brand_scope(user)
+            if isinstance(scope, AllBrands):
+                return cls(agent=True)
+            return cls(agent=True, brands=frozenset() if scope is None else frozenset({scope}))
         contact = user.contact_or_none
         if contact is None:
             return cls()
-        today = timezone.localdate()
-        slugs = (
-            Contract.objects.filter(organization_id=contact.organization_id, start__lte=today)
-            .filter(Q(end__isnull=True) | Q(end__gte=today))
-            .values_list("plan__slug", flat=True)
-        )
-        return cls(customer=True, plans=frozenset(slugs))
+        contract = in_force(contact.organization_id)
+        plan = contract.plan if contract is not None else None
+        # The matrix: the help centre's customer articles, and on top the plan's own guides.
+        customer = may(plan, contact.role, Entitlement.HELP_CENTER)
+        guides = plan is not None and may(plan, contact.role, Entitlement.SELF_SERVICE)
+        plans = frozenset({plan.slug}) if plan is not None and guides else frozenset()
+        brand = contact.organization.brand_id
+        brands: frozenset[int] = frozenset() if brand is None else frozenset({brand})
+        return cls(customer=customer, plans=plans, brands=brands)
 
-    def allows(self, visibility: str, plans: frozenset[str] | set[str]) -> bool:
+    def allows(
+        self, visibility: str, plans: frozenset[str] | set[str], brand: int | None = None
+    ) -> bool:
+        if self.brands is not None and brand is not None and brand not in self.brands:
+            return False
         if self.agent or visibility == Visibility.PUBLIC:
             return True
         if visibility == Visibility.CUSTOMERS:
@@ -53,7 +75,8 @@ class Audience:
 
     @property
     def key(self) -> tuple:
-        return (self.agent, self.customer, tuple(sorted(self.plans)))
+        brands = None if self.brands is None else tuple(sorted(self.brands))
+        return (self.agent, self.customer, tuple(sorted(self.plans)), brands)
 
 
 class Category(models.Model):
@@ -68,23 +91,36 @@ class Category(models.Model):
         return self.name
 
 
-class ArticleQuerySet(models.QuerySet["Article"]):
+class ArticleQuerySet(RestrictedQuerySet["Article"]):
+    """Agents edit their brand's articles (and unbranded ones); reading goes by ``Audience``,
+    which also admits visitors who have not signed in to public articles."""
+
     def published(self) -> "ArticleQuerySet":
         return self.filter(status=ArticleStatus.PUBLISHED)
 
     def for_audience(self, audience: Audience) -> "ArticleQuerySet":
         """Published articles this audience may read (agents: drafts too)."""
+        articles = self
+        if audience.brands is not None:
+            articles = self.filter(Q(brand__isnull=True) | Q(brand__in=audience.brands))
         if audience.agent:
-            return self
+            return articles
         allowed = Q(visibility=Visibility.PUBLIC)
         if audience.customer:
             allowed |= Q(visibility=Visibility.CUSTOMERS)
             if audience.plans:
                 allowed |= Q(visibility=Visibility.PLANS, plans__slug__in=audience.plans)
-        return self.published().filter(allowed).distinct()
+        return articles.published().filter(allowed).distinct()
 
-    def visible_to(self, user: User | None) -> "ArticleQuerySet":
+    def visible_to(self, user: User | AnonymousUser | None) -> "ArticleQuerySet":
         return self.for_audience(Audience.of(user))
+
+    def restrict(
+        self, user: User | AnonymousUser | None, action: Action = Action.VIEW
+    ) -> "ArticleQuerySet":
+        if action == Action.VIEW:
+            return self.visible_to(user)
+        return super().restrict(user, action)
 
 
 class Article(models.Model):
@@ -115,6 +151,15 @@ class Article(models.Model):
     )
     plans = models.ManyToManyField(
         Plan, blank=True, related_name="articles", verbose_name=_("plans")
+    )
+    brand = models.ForeignKey(
+        Brand,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+        verbose_name=_("brand"),
+        help_text=_("The provider whose customers read it; empty: every brand's."),
     )
     categories = models.ManyToManyField(
         Category, blank=True, related_name="articles", verbose_name=_("categories")

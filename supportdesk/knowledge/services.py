@@ -18,15 +18,11 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supportdesk.accounts.models import User
+from supportdesk.accounts.models import Brand, User
 from supportdesk.knowledge.choices import ArticleStatus, Visibility
 from supportdesk.knowledge.models import Article, ArticleRevision, Category, IndexState, Vote
+from supportdesk.knowledge.records import KEY_PATTERN, LANG_PATTERN, Problem, read_records
 from supportdesk.plans.models import Plan
-
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
-LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
-RECORD_FIELDS = ("id", "lang", "title", "body", "source")
-OPTIONAL_FIELDS = ("group", "categories", "visibility", "plans", "status")
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -112,6 +108,7 @@ def save_article(
     visibility: str | None = None,
     plans: Sequence[str] | None = None,
     categories: Sequence[str] | None = None,
+    brand: str | None = None,
     author: User | None = None,
     note: str = "",
     at: datetime | None = None,
@@ -121,6 +118,7 @@ def save_article(
 
     ``None`` leaves a field as it is (new articles get the defaults). A change leaves a
     revision; an unchanged save leaves nothing, so re-importing a file is a no-op.
+    ``brand``: the key of the provider whose article it is; ``""``: every brand's.
     """
     at = at or timezone.now()
     _check_key(external_id, _("The key"))
@@ -142,9 +140,15 @@ def save_article(
         if missing:
             raise KnowledgeError(_("Unknown plans: %(p)s") % {"p": ", ".join(sorted(missing))})
 
+    brand_id = None
+    if brand:
+        brand_id = Brand.objects.filter(slug=brand).values_list("pk", flat=True).first()
+        if brand_id is None:
+            raise KnowledgeError(_("Unknown brand %(b)s") % {"b": brand})
+
     article = Article.objects.select_for_update().filter(external_id=external_id).first()
     created = article is None
-    if created:
+    if article is None:
         article = Article(
             external_id=external_id,
             group=group or external_id,
@@ -152,7 +156,7 @@ def save_article(
             status=ArticleStatus.DRAFT,
             visibility=Visibility.PUBLIC,
         )
-    values = {"lang": lang, "title": title, "body": body}
+    values: dict[str, object] = {"lang": lang, "title": title, "body": body}
     if group is not None:
         values["group"] = group
     if source is not None:
@@ -161,6 +165,8 @@ def save_article(
         values["status"] = status
     if visibility is not None:
         values["visibility"] = visibility
+    if brand is not None:
+        values["brand_id"] = brand_id
     changed = created or any(getattr(article, k) != v for k, v in values.items())
     for name, value in values.items():
         setattr(article, name, value)
@@ -284,21 +290,6 @@ def least_useful(min_votes: int = 3) -> QuerySet[Article]:
 # ---------------------------------------------------------------- import and export
 
 
-@dataclass(frozen=True)
-class Problem:
-    index: int
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        key = self.key or "?"
-        return _("record %(index)s (%(key)s): %(message)s") % {
-            "index": self.index,
-            "key": key,
-            "message": self.message,
-        }
-
-
 class ImportRejected(Exception):
     """The file has problems; nothing was written."""
 
@@ -321,103 +312,6 @@ class ImportReport:
         }
 
 
-def _text_field(record: dict, name: str, problems: list, index: int, key: str, limit: int = 0):
-    value = record.get(name)
-    if not isinstance(value, str):
-        problems.append(Problem(index, key, _("%(f)s must be a string") % {"f": name}))
-        return
-    if name in ("title", "body") and not value.strip():
-        problems.append(Problem(index, key, _("%(f)s is empty") % {"f": name}))
-    if limit and len(value) > limit:
-        problems.append(
-            Problem(
-                index, key, _("%(f)s is longer than %(n)s characters") % {"f": name, "n": limit}
-            )
-        )
-
-
-def validate_records(records: Any) -> list[Problem]:
-    """Every problem in a kb.json-style list, by record index (from 0) and key."""
-    if not isinstance(records, list):
-        return [Problem(-1, "", _("the file must hold a JSON list of articles"))]
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    plan_slugs = set(Plan.objects.values_list("slug", flat=True))
-    for index, record in enumerate(records):
-        if not isinstance(record, dict):
-            problems.append(Problem(index, "", _("not a JSON object")))
-            continue
-        key = record.get("id") if isinstance(record.get("id"), str) else ""
-        unknown = set(record) - set(RECORD_FIELDS) - set(OPTIONAL_FIELDS)
-        if unknown:
-            problems.append(
-                Problem(index, key, _("unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-            )
-        for name in RECORD_FIELDS:
-            if name not in record and name != "source":
-                problems.append(Problem(index, key, _("missing %(f)s") % {"f": name}))
-        if "id" in record:
-            if not isinstance(record["id"], str) or not KEY_PATTERN.match(record["id"]):
-                problems.append(
-                    Problem(index, key, _("id must be 1-200 letters, digits, '.', '-' or '_'"))
-                )
-            elif record["id"] in seen:
-                problems.append(
-                    Problem(
-                        index,
-                        key,
-                        _("id already used by record %(i)s") % {"i": seen[record["id"]]},
-                    )
-                )
-            else:
-                seen[record["id"]] = index
-        if "lang" in record and (
-            not isinstance(record["lang"], str) or not LANG_PATTERN.match(record["lang"])
-        ):
-            problems.append(Problem(index, key, _("lang must be a code such as pl, pt or en")))
-        if "title" in record:
-            _text_field(record, "title", problems, index, key, 300)
-        if "body" in record:
-            _text_field(record, "body", problems, index, key)
-        if "source" in record:
-            _text_field(record, "source", problems, index, key, 300)
-        if "group" in record and (
-            not isinstance(record["group"], str) or not KEY_PATTERN.match(record["group"])
-        ):
-            problems.append(Problem(index, key, _("group must be a key like id")))
-        if "visibility" in record and record["visibility"] not in Visibility.values:
-            problems.append(
-                Problem(
-                    index,
-                    key,
-                    _("visibility must be one of %(v)s") % {"v": ", ".join(Visibility.values)},
-                )
-            )
-        if "status" in record and record["status"] not in ArticleStatus.values:
-            problems.append(
-                Problem(
-                    index,
-                    key,
-                    _("status must be one of %(v)s") % {"v": ", ".join(ArticleStatus.values)},
-                )
-            )
-        for name in ("categories", "plans"):
-            if name in record:
-                value = record[name]
-                if not isinstance(value, list) or not all(
-                    isinstance(v, str) and KEY_PATTERN.match(v) for v in value
-                ):
-                    problems.append(
-                        Problem(index, key, _("%(f)s must be a list of keys") % {"f": name})
-                    )
-                elif name == "plans" and set(value) - plan_slugs:
-                    missing = ", ".join(sorted(set(value) - plan_slugs))
-                    problems.append(Problem(index, key, _("unknown plans: %(p)s") % {"p": missing}))
-        if record.get("visibility") == Visibility.PLANS and not record.get("plans"):
-            problems.append(Problem(index, key, _("visibility 'plans' needs a list of plans")))
-    return problems
-
-
 def import_records(
     records: Any, *, note: str = "", author: User | None = None, at: datetime | None = None
 ) -> ImportReport:
@@ -426,40 +320,41 @@ def import_records(
     Records without ``status`` are published (a file of articles is meant to be read);
     optional fields a record leaves out keep their current values.
     """
-    problems = validate_records(records)
+    articles, problems = read_records(records)
     if problems:
         raise ImportRejected(problems)
     at = at or timezone.now()
     report = ImportReport()
     with transaction.atomic():
         existing = set(
-            Article.objects.filter(external_id__in=[r["id"] for r in records]).values_list(
+            Article.objects.filter(external_id__in=[a.id for a in articles]).values_list(
                 "external_id", flat=True
             )
         )
-        for record in records:
+        for record in articles:
             _article, changed = save_article(
-                record["id"],
-                lang=record["lang"],
-                title=record["title"],
-                body=record["body"],
-                source=record.get("source", ""),
-                group=record.get("group"),
-                status=record.get("status", ArticleStatus.PUBLISHED),
-                visibility=record.get("visibility"),
-                plans=record.get("plans"),
-                categories=record.get("categories"),
+                record.id,
+                lang=record.lang,
+                title=record.title,
+                body=record.body,
+                source=record.source,
+                group=record.group,
+                status=record.status or ArticleStatus.PUBLISHED,
+                visibility=record.visibility,
+                plans=record.plans,
+                categories=record.categories,
+                brand=record.brand,
                 author=author,
                 note=note,
                 at=at,
                 bump=False,
             )
-            if record["id"] not in existing:
-                report.created.append(record["id"])
+            if record.id not in existing:
+                report.created.append(record.id)
             elif changed:
-                report.updated.append(record["id"])
+                report.updated.append(record.id)
             else:
-                report.unchanged.append(record["id"])
+                report.unchanged.append(record.id)
         if report.created or report.updated:
             IndexState.bump()
     return report
@@ -467,8 +362,10 @@ def import_records(
 
 def export_records(articles: QuerySet[Article] | None = None) -> list[dict]:
     """The import format back: the five kb.json fields, plus optional ones when not default."""
-    articles = (articles if articles is not None else Article.objects.all()).prefetch_related(
-        "plans", "categories"
+    articles = (
+        (articles if articles is not None else Article.objects.all())
+        .prefetch_related("plans", "categories")
+        .select_related("brand")
     )
     out = []
     for a in articles.order_by("external_id"):
@@ -491,5 +388,7 @@ def export_records(articles: QuerySet[Article] | None = None) -> list[dict]:
             record["plans"] = plans
         if a.status != ArticleStatus.PUBLISHED:
             record["status"] = a.status
+        if a.brand is not None:
+            record["brand"] = a.brand.slug
         out.append(record)
     return out

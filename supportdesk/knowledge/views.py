@@ -1,37 +1,22 @@
 """Knowledge-base pages: the portal's help centre and the agents' editor. Thin: they read
 through ``visible_to`` and the chatbot's search, and write through ``services``."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from supportdesk.accounts.access import Action, AuthenticatedHttpRequest, agent_required
 from supportdesk.knowledge import chatbot, services
 from supportdesk.knowledge.choices import ArticleStatus, Visibility
 from supportdesk.knowledge.forms import ArticleForm, VoteForm
-from supportdesk.knowledge.models import Article, Audience, Category
+from supportdesk.knowledge.models import Article, Category
 
 PAGE_SIZE = 50
-
-
-def agent_required(view):
-    """Agents only; anyone else gets the 404 a missing page would give."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_agent:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _one_per_group(articles, lang: str) -> list[Article]:
@@ -56,8 +41,8 @@ def home(request: HttpRequest) -> HttpResponse:
     visible = Article.objects.visible_to(request.user).published().prefetch_related("categories")
     sections: dict[Category | None, list[Article]] = {}
     for article in _one_per_group(visible, lang):
-        cats = list(article.categories.all()) or [None]
-        sections.setdefault(cats[0], []).append(article)
+        first = next(iter(article.categories.all()), None)
+        sections.setdefault(first, []).append(article)
     ordered = sorted(sections.items(), key=lambda kv: (kv[0] is None, str(kv[0] or "")))
     return render(request, "knowledge/home.html", {"query": "", "sections": ordered})
 
@@ -129,8 +114,12 @@ def search_json(request: HttpRequest) -> JsonResponse:
 
 
 @agent_required
-def desk_list(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.prefetch_related("categories").order_by("group", "lang")
+def desk_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    articles = (
+        Article.objects.restrict(request.user, Action.CHANGE)
+        .prefetch_related("categories")
+        .order_by("group", "lang")
+    )
     status = request.GET.get("status", "")
     if status in ArticleStatus.values:
         articles = articles.filter(status=status)
@@ -156,9 +145,16 @@ def desk_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _new_article_brand(request: AuthenticatedHttpRequest) -> str:
+    """An agent's new article is their brand's (every brand's, for an agent of none)."""
+    brand = request.user.agent.brand
+    return brand.slug if brand is not None else ""
+
+
 @agent_required
-def desk_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
-    item = get_object_or_404(Article, external_id=key) if key else None
+def desk_edit(request: AuthenticatedHttpRequest, key: str | None = None) -> HttpResponse:
+    editable = Article.objects.restrict(request.user, Action.CHANGE)
+    item = get_object_or_404(editable, external_id=key) if key else None
     if request.method == "POST":
         data = request.POST.copy()
         if item is not None:
@@ -180,6 +176,7 @@ def desk_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
                         visibility=d["visibility"],
                         plans=[p.slug for p in d["plans"]],
                         categories=d["categories"],
+                        brand=_new_article_brand(request) if item is None else None,
                         author=request.user,
                         note=d["note"],
                     )
@@ -210,10 +207,13 @@ def desk_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
 
 
 @agent_required
-def desk_history(request: HttpRequest, key: str) -> HttpResponse:
-    item = get_object_or_404(Article, external_id=key)
+def desk_history(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
+    item = get_object_or_404(Article.objects.restrict(request.user, Action.CHANGE), external_id=key)
     if request.method == "POST":
-        number = int(request.POST.get("number", "0") or 0)
+        text = request.POST.get("number", "")
+        if not text.isascii() or not text.isdigit() or len(text) > 9:
+            return HttpResponseBadRequest(_("Choose a revision by its number."))
+        number = int(text)
         if not item.revisions.filter(number=number).exists():
             raise Http404
         services.restore_revision(item, number, author=request.user)
@@ -224,21 +224,22 @@ def desk_history(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @agent_required
-def desk_report(request: HttpRequest) -> HttpResponse:
+def desk_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The least useful articles: what readers voted down, worst first."""
     try:
         min_votes = max(1, int(request.GET.get("min", "3")))
     except ValueError:
         min_votes = 3
-    rows = services.least_useful(min_votes)[:100]
+    editable = Article.objects.restrict(request.user, Action.CHANGE)
+    rows = services.least_useful(min_votes).filter(pk__in=editable.values("pk"))[:100]
     return render(request, "knowledge/desk_report.html", {"rows": rows, "min_votes": min_votes})
 
 
 @agent_required
-def desk_links(request: HttpRequest) -> HttpResponse:
+def desk_links(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Article links for an agent's reply (HTML partial; JSON with ?format=json)."""
     query = request.GET.get("q", "").strip()[:300]
-    results = chatbot.search(query, audience=Audience(agent=True), limit=8) if query else []
+    results = chatbot.search(query, user=request.user, limit=8) if query else []
     # A customer cannot open an agents-only article: never offer it for a reply.
     internal = set(
         Article.objects.filter(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from supportdesk.plans.models import BusinessCalendar, Contract, HourPack, Plan, SlaTarget
+from supportdesk.plans.models import BusinessCalendar, Contract, Plan, SlaTarget
 
 
 class TargetInline(admin.TabularInline):
@@ -14,6 +14,5 @@ class PlanAdmin(admin.ModelAdmin):
     inlines = [TargetInline]
 
 
-admin.site.register(BusinessCalendar, list_display=["slug", "timezone", "country"])
+admin.site.register(BusinessCalendar, list_display=["slug", "timezone", "country", "brand"])
 admin.site.register(Contract, list_display=["organization", "plan", "start", "end"])
-admin.site.register(HourPack, list_display=["organization", "kind", "hours"])

@@ -7,9 +7,30 @@ class Metric(models.TextChoices):
     RESTORATION = "restoration", _("Restoration")
 
 
-class PackKind(models.TextChoices):
-    SINGLE = "single", _("Single pack")
-    MONTHLY = "monthly", _("Monthly pack")
+class Entitlement(models.TextChoices):
+    """What a plan can grant to contact roles: the rows of Zoom's entitlement matrix."""
+
+    HELP_CENTER = "help_center", _("24/7 help centre")
+    SELF_SERVICE = "self_service", _("Self-service articles and guides")
+    CHATBOT = "chatbot", _("Chatbot")
+    LIVE_CHAT = "live_chat", _("Live chat with an agent")
+    TICKET_L1 = "ticket_l1", _("Level 1 support by web case")
+    EMAIL_L1 = "email_l1", _("Level 1 support by email")
+    CHAT_L1 = "chat_l1", _("Level 1 support by chat")
+    PHONE_L1 = "phone_l1", _("Level 1 support by phone")
+    TICKET_L2 = "ticket_l2", _("Direct Level 2 support by web case")
+    EMAIL_L2 = "email_l2", _("Direct Level 2 support by email")
+    CHAT_L2 = "chat_l2", _("Direct Level 2 support by chat")
+    PHONE_L2 = "phone_l2", _("Direct Level 2 support by phone")
+
+
+class Way(models.TextChoices):
+    """The ways in that a plan grants by level (web cases and the API are both tickets)."""
+
+    TICKET = "ticket"
+    EMAIL = "email"
+    CHAT = "chat"
+    PHONE = "phone"
 
 
 ALWAYS = "always"

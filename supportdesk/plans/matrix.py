@@ -2,32 +2,15 @@
 may use) and the target table. Read-only helpers shared by the agent and customer pages."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportdesk.accounts.choices import ContactRole
-from supportdesk.accounts.models import Organization
-from supportdesk.plans.choices import Metric
+from supportdesk.plans.choices import Entitlement, Metric
+from supportdesk.plans.entitlements import may
 from supportdesk.plans.models import Contract, Plan
-
-#: The rows of the matrix, in order: entitlement key → what it lets a person do.
-ENTITLEMENTS = {
-    "help_center": _("24/7 help centre"),
-    "self_service": _("Self-service articles and guides"),
-    "chatbot": _("Chatbot"),
-    "live_chat": _("Live chat with an agent"),
-    "ticket_l1": _("Level 1 support by web case"),
-    "email_l1": _("Level 1 support by email"),
-    "chat_l1": _("Level 1 support by chat"),
-    "phone_l1": _("Level 1 support by phone"),
-    "ticket_l2": _("Direct Level 2 support by web case"),
-    "email_l2": _("Direct Level 2 support by email"),
-    "chat_l2": _("Direct Level 2 support by chat"),
-    "phone_l2": _("Direct Level 2 support by phone"),
-}
 
 ROLES = [ContactRole.MEMBER, ContactRole.LICENSED_MEMBER, ContactRole.ADMIN]
 
@@ -39,30 +22,12 @@ class MatrixRow:
     granted: list[bool]
 
 
-def current_contract(organization: Organization | None, day: date | None = None):
-    """The organization's contract in force today (the latest start), with its plan."""
-    if organization is None:
-        return None
-    day = day or timezone.localdate()
-    contracts = (
-        Contract.objects.filter(organization=organization, start__lte=day)
-        .select_related("plan", "plan__calendar", "account_manager")
-        .order_by("-start")
-    )
-    return next((c for c in contracts if c.active_on(day)), None)
-
-
 def entitlement_rows(plan: Plan, contract: Contract | None = None) -> list[MatrixRow]:
-    """One row per entitlement the plan grants (or that is known), one column per role."""
-    granted = plan.entitlements or {}
+    """One row per entitlement that is known (or that the plan declares), one column per role,
+    ticked where ``entitlements.may`` lets the role use it: what is shown is what is decided."""
     rows = [
-        MatrixRow(key, str(label), [role.value in granted.get(key, []) for role in ROLES])
-        for key, label in ENTITLEMENTS.items()
-    ]
-    rows += [
-        MatrixRow(key, key, [role.value in roles for role in ROLES])
-        for key, roles in granted.items()
-        if key not in ENTITLEMENTS
+        MatrixRow(key, label, [may(plan, role, key) for role in ROLES])
+        for key, label in _entitlements(plan)
     ]
     everyone = [True] * len(ROLES)
     nobody = [False] * len(ROLES)
@@ -90,6 +55,18 @@ def entitlement_rows(plan: Plan, contract: Contract | None = None) -> list[Matri
             )
         )
     return rows
+
+
+def granted_to(plan: Plan, role: str) -> list[str]:
+    """The entitlement rows ticked for this role, by label."""
+    return [label for key, label in _entitlements(plan) if may(plan, role, key)]
+
+
+def _entitlements(plan: Plan) -> list[tuple[str, str]]:
+    """(key, label) of every known entitlement, then of any other the plan declares."""
+    labels = dict(Entitlement.choices)
+    declared = [key for key in plan.entitlements or {} if key not in labels]
+    return [(key, str(label)) for key, label in labels.items()] + [(k, k) for k in declared]
 
 
 def roles() -> list[str]:

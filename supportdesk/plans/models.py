@@ -1,14 +1,16 @@
-"""Plans and their promises: calendars, SLA targets, contracts, packs of hours."""
+"""Plans and their promises: calendars, SLA targets, contracts."""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk import sla
-from supportdesk.accounts.models import Organization, User
-from supportdesk.plans.choices import Metric, PackKind
+from supportdesk.accounts.access import Action, RestrictedQuerySet
+from supportdesk.accounts.models import Brand, Contact, Organization, User
+from supportdesk.plans.choices import Metric
 
 
 class BusinessCalendar(models.Model):
@@ -21,6 +23,14 @@ class BusinessCalendar(models.Model):
     holidays = models.JSONField(_("extra closed dates"), default=list, blank=True)
     weekly = models.JSONField(_("weekly hours"), default=dict)
     exceptions = models.JSONField(_("special hours"), default=dict, blank=True)
+    brand = models.ForeignKey(
+        Brand,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calendars",
+        verbose_name=_("brand"),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -62,10 +72,23 @@ def kernel_for(calendar: BusinessCalendar | None) -> "sla.Calendar":
     return kernel
 
 
+class PlanQuerySet(RestrictedQuerySet["Plan"]):
+    """Agents see their brand's plans; a customer the plans of their organization's contracts."""
+
+    def for_contact(self, contact: Contact, action: Action) -> "PlanQuerySet":
+        if action != Action.VIEW:
+            return self.none()
+        return self.filter(contracts__organization_id=contact.organization_id).distinct()
+
+
 class Plan(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=200)
     calendar = models.ForeignKey(BusinessCalendar, models.PROTECT, related_name="plans")
+    #: The provider selling the plan; its customers' organizations carry the same brand.
+    brand = models.ForeignKey(
+        Brand, models.PROTECT, null=True, blank=True, related_name="plans", verbose_name=_("brand")
+    )
     pause_when_waiting = models.BooleanField(default=True)
     automatic_escalation = models.BooleanField(default=False)
     breach_credit_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
@@ -82,8 +105,24 @@ class Plan(models.Model):
     entitlements = models.JSONField(default=dict, blank=True)
     priority_definitions = models.JSONField(default=dict, blank=True)
 
+    objects = PlanQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    breach_credit_hours__gte=0, rate_in_hours__gte=0, rate_out_of_hours__gte=0
+                ),
+                name="plan_amounts_not_negative",
+                violation_error_message=_("Credit hours and rates cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(block_in_hours__gt=timedelta(0), block_out_of_hours__gt=timedelta(0)),
+                name="plan_blocks_positive",
+                violation_error_message=_("Billing blocks must be longer than zero."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -107,6 +146,23 @@ class SlaTarget(models.Model):
         ordering = ["plan_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "position"], name="target_position_once"),
+            # A target counts either working time (``within``) or whole business days.
+            models.CheckConstraint(
+                condition=Q(
+                    within__isnull=False, within__gt=timedelta(0), business_days__isnull=True
+                )
+                | Q(
+                    within__isnull=True,
+                    business_days__isnull=False,
+                    business_days__gte=1,
+                    around_the_clock=False,
+                ),
+                name="target_one_amount",
+                violation_error_message=_(
+                    "Give exactly one of a time longer than zero or a number of business days "
+                    "(business days do not run around the clock)."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,13 +177,13 @@ class SlaTarget(models.Model):
 
     def describe(self) -> str:
         """The rule as a person reads it, e.g. 'first response within 4h, business hours'."""
-        if self.business_days is not None:
-            amount = _("by close of business day %(n)s") % {"n": self.business_days}
-        else:
+        if self.within is not None:  # else business days: a target has one or the other
             minutes = int(self.within.total_seconds() // 60)
             amount = _("within %(d)s") % {
                 "d": f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
             }
+        else:
+            amount = _("by close of business day %(n)s") % {"n": self.business_days}
         clock = _("24/7") if self.around_the_clock else _("business hours")
         parts = [str(Metric(self.metric).label), str(amount), str(clock)]
         if self.priorities:
@@ -162,6 +218,18 @@ class Contract(models.Model):
 
     class Meta:
         ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="contract_ends_after_start",
+                violation_error_message=_("The contract ends before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_fee__isnull=True) | Q(monthly_fee__gte=0),
+                name="contract_fee_not_negative",
+                violation_error_message=_("The monthly fee cannot be negative."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization} / {self.plan}"
@@ -173,18 +241,4 @@ class Contract(models.Model):
     def business_calendar(self) -> BusinessCalendar:
         """The hours this customer's promises and bills count: a plan sold across regions
         (MeetWave's "business hours of the customer's region") names the region per contract."""
-        return self.calendar if self.calendar_id else self.plan.calendar
-
-
-class HourPack(models.Model):
-    """Prepaid hours: a single pack (valid a year) or a monthly pack (each month from start)."""
-
-    organization = models.ForeignKey(Organization, models.CASCADE, related_name="packs")
-    kind = models.CharField(max_length=10, choices=PackKind.choices)
-    hours = models.DecimalField(max_digits=8, decimal_places=2)
-    purchased = models.DateField(null=True, blank=True)
-    start_month = models.DateField(null=True, blank=True)
-    end_month = models.DateField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.hours}h"
+        return self.calendar if self.calendar is not None else self.plan.calendar

@@ -1,4 +1,4 @@
-"""The write path for plans: calendars, plans and their target tables, contracts, packs.
+"""The write path for plans: calendars, plans and their target tables, contracts.
 
 Every function is an upsert keyed on the object's natural key that writes only the values that
 differ, and says what it did. That is what makes "plans as code" idempotent: loading the same
@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 
 from supportdesk.accounts.models import Organization, User
-from supportdesk.plans.choices import PackKind
-from supportdesk.plans.models import BusinessCalendar, Contract, HourPack, Plan, SlaTarget
+from supportdesk.plans.models import BusinessCalendar, Contract, Plan, SlaTarget
+
+M = TypeVar("M", bound=models.Model)
 
 
 class Change(StrEnum):
@@ -56,7 +57,7 @@ def _assign(instance: models.Model, values: Mapping[str, Any]) -> list[str]:
     changed = []
     for name, value in values.items():
         model_field = instance._meta.get_field(name)
-        if model_field.is_relation:
+        if isinstance(model_field, models.Field) and model_field.is_relation:
             wanted = value.pk if isinstance(value, models.Model) else value
             if getattr(instance, model_field.attname) == wanted:
                 continue
@@ -67,16 +68,19 @@ def _assign(instance: models.Model, values: Mapping[str, Any]) -> list[str]:
     return changed
 
 
-def _upsert(
-    model: type[models.Model],
+def upsert(
+    model: type[M],
     key: Mapping[str, Any],
     values: Mapping[str, Any],
     touch: Sequence[str] = (),
-) -> tuple[Any, Change]:
-    """Create the row, or save only the fields that differ (plus ``touch``, e.g. auto_now)."""
-    instance = model.objects.filter(**key).first()
+) -> tuple[M, Change]:
+    """Create the row, or save only the fields that differ (plus ``touch``, e.g. auto_now).
+
+    The world file's writers in the apps above plans (billing's packs) upsert the same way.
+    """
+    instance = model._default_manager.filter(**key).first()
     if instance is None:
-        return model.objects.create(**key, **values), Change.CREATED
+        return model._default_manager.create(**key, **values), Change.CREATED
     changed = _assign(instance, values)
     if not changed:
         return instance, Change.UNCHANGED
@@ -92,7 +96,7 @@ def save_calendar(slug: str, **values: Any) -> tuple[BusinessCalendar, Change]:
     dates, weekly and exceptions as ``{"mon": ["09:00-13:00"]}`` / ``{"2026-12-24": [...]}``).
     A changed calendar gets a new ``updated_at``, which is what invalidates its cached kernel.
     """
-    return _upsert(BusinessCalendar, {"slug": slug}, values, touch=["updated_at"])
+    return upsert(BusinessCalendar, {"slug": slug}, values, touch=["updated_at"])
 
 
 @transaction.atomic
@@ -104,7 +108,7 @@ def save_plan(
     Rows are updated in place position by position rather than deleted and recreated, so the
     clocks that point at a row keep pointing at it when the rule did not change.
     """
-    plan, change = _upsert(Plan, {"slug": slug}, values)
+    plan, change = upsert(Plan, {"slug": slug}, values)
     if targets is not None and _save_targets(plan, targets) and change is Change.UNCHANGED:
         change = Change.UPDATED
     return plan, change
@@ -142,7 +146,18 @@ def save_contract(
     account_manager: User | None = None,
     calendar: BusinessCalendar | None = None,
 ) -> tuple[Contract, Change]:
-    """Create or update the contract of this organization for this plan from this start date."""
+    """Create or update the contract of this organization for this plan from this start date.
+
+    A contract makes the organization a customer of the plan's brand; a plan of another
+    provider than the organization's is refused (``ValueError``).
+    """
+    if plan.brand_id is not None and organization.brand_id != plan.brand_id:
+        if organization.brand_id is not None:
+            raise ValueError(
+                f"{organization.slug} is a customer of another brand than plan {plan.slug}"
+            )
+        organization.brand_id = plan.brand_id
+        organization.save(update_fields=["brand"])
     key = {"organization": organization, "plan": plan, "start": start}
     values = {
         "end": end,
@@ -152,34 +167,4 @@ def save_contract(
         "account_manager": account_manager,
         "calendar": calendar,
     }
-    return _upsert(Contract, key, values)
-
-
-@transaction.atomic
-def save_pack(
-    organization: Organization,
-    *,
-    kind: str,
-    hours: Decimal,
-    purchased: date | None = None,
-    start_month: date | None = None,
-    end_month: date | None = None,
-) -> tuple[HourPack, Change]:
-    """Create or update a pack of hours.
-
-    A single pack is known by its purchase date, a monthly pack by its first month: a pack has
-    no name of its own, and a changed number of hours must update the pack, not add another.
-    """
-    if kind == PackKind.SINGLE:
-        if purchased is None:
-            raise ValueError("a single pack needs its purchase date")
-        key = {"organization": organization, "kind": kind, "purchased": purchased}
-        values: dict[str, Any] = {"hours": hours}
-    elif kind == PackKind.MONTHLY:
-        if start_month is None:
-            raise ValueError("a monthly pack needs its first month")
-        key = {"organization": organization, "kind": kind, "start_month": start_month}
-        values = {"hours": hours, "end_month": end_month}
-    else:
-        raise ValueError(f"unknown pack kind {kind!r}")
-    return _upsert(HourPack, key, values)
+    return upsert(Contract, key, values)

@@ -8,6 +8,8 @@ faster. The number of passes is the most boundaries any bucket holds, known at b
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from ._tables import INT64_MAX, YearTable, merge_touching
@@ -17,7 +19,11 @@ _MAX_STEPS = 6  # beyond this many passes a binary search is cheaper
 
 
 def _bucket_grid(
-    sorted_values: np.ndarray, origin: int, extent: int, side: str, first: int | None = None
+    sorted_values: np.ndarray,
+    origin: int,
+    extent: int,
+    side: Literal["left", "right"],
+    first: int | None = None,
 ) -> tuple[np.ndarray, int, int]:
     """Choose a power-of-two bucket width and return (grid, shift, passes needed).
 

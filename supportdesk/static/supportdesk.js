@@ -65,6 +65,17 @@
     }
   });
 
+  // The queue's counts refresh every minute, but not while someone is in the filters: the
+  // refresh would replace the select under their hand.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var wrap = event.detail.elt;
+    var filters = wrap.id === "queue-filters-wrap" && wrap.querySelector("#queue-filters");
+    if (filters && /^every /.test(wrap.getAttribute("hx-trigger") || "") &&
+        filters.contains(document.activeElement)) {
+      event.preventDefault();
+    }
+  });
+
   // After htmx refreshes the queue, keep the same case selected, and keep the keyboard focus
   // where it was when it was inside the refreshed part.
   var focusedCase = null;

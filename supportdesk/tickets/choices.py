@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.plans.choices import Entitlement, Way
+
 
 class Channel(models.TextChoices):
     WEB = "web", _("Web")
@@ -12,6 +14,15 @@ class Channel(models.TextChoices):
     SOCIAL = "social", _("Social network")
     API = "api", _("API")
 
+
+#: The way in each channel is under a plan's entitlement matrix; the rest have none.
+CHANNEL_WAYS: dict[str, Way] = {
+    Channel.WEB: Way.TICKET,
+    Channel.API: Way.TICKET,
+    Channel.EMAIL: Way.EMAIL,
+    Channel.CHAT: Way.CHAT,
+    Channel.PHONE: Way.PHONE,
+}
 
 #: Channels the seeds say carry no response time, whatever the plan.
 UNGUARANTEED_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.SOCIAL})
@@ -67,6 +78,8 @@ class EventKind(models.TextChoices):
     WORK = "work", _("Time recorded")
     WORK_REMOVED = "work_removed", _("Time entry removed")
     WORK_CHANGED = "work_changed", _("Time entry changed")
+    DIRECT_LEVEL_2 = "direct_level_2", _("Started at Level 2")
+    CALL_ANSWERED = "call_answered", _("Call answered")
 
 
 class OutboxStatus(models.TextChoices):
@@ -82,7 +95,15 @@ class Coverage(models.TextChoices):
     SENDER_NOT_REGISTERED = "sender_not_registered", _("sender not registered")
     CHANNEL_UNGUARANTEED = "channel_unguaranteed", _("channel %(param)s carries no guarantee")
     NOT_DESIGNATED = "not_designated", _("not sent to the designated address %(param)s")
+    NOT_ENTITLED = "not_entitled", _("the requester's role does not include %(param)s")
+
+
+def entitlement_text(key: str) -> str:
+    """An entitlement as a sentence names it: "level 1 support by email"."""
+    return str(Entitlement(key).label).lower() if key in Entitlement.values else key
 
 
 def coverage_text(code: str, param: str = "") -> str:
+    if code == Coverage.NOT_ENTITLED:
+        param = entitlement_text(param)
     return str(Coverage(code).label) % {"param": param}

@@ -4,7 +4,9 @@ history in words. Pure presentation: no writes, no queries of its own."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from django.db.models import TextChoices
 from django.utils import dateformat, formats
 from django.utils import timezone as djtz
 from django.utils.html import conditional_escape, format_html
@@ -15,7 +17,15 @@ from django.utils.translation import pgettext
 from supportdesk.plans.choices import Metric
 from supportdesk.plans.matrix import describe_amount
 from supportdesk.plans.models import kernel_for
-from supportdesk.tickets.choices import Channel, EventKind, Level, MessageKind, Priority, Status
+from supportdesk.tickets.choices import (
+    Channel,
+    EventKind,
+    Level,
+    MessageKind,
+    Priority,
+    Status,
+    entitlement_text,
+)
 from supportdesk.tickets.models import Event, SlaClock
 
 #: A clock with less working time than this left is shown as due soon.
@@ -41,9 +51,12 @@ def time_left(clock: SlaClock, now: datetime) -> tuple[str, str]:
     due is plain time, since the customer has been waiting all of it.
     """
     if clock.met_at is not None:
-        if clock.breached_at is not None:
-            return _("met late"), "late"
-        return _("met"), "met"
+        if clock.due_at is None:  # met before clocks kept their due
+            return (_("met late"), "late") if clock.breached_at else (_("met"), "met")
+        if clock.met_at > clock.due_at:
+            return _("met %(span)s late") % {"span": span(clock.met_at - clock.due_at)}, "late"
+        early = kernel_for(clock.calendar).between(clock.met_at, clock.due_at)
+        return _("met %(span)s before its target") % {"span": span(early)}, "met"
     if clock.due_at is None:
         return _("paused"), "paused"
     if clock.due_at <= now:
@@ -124,7 +137,7 @@ class ClockView:
 
 
 def clock_views(clocks: list[SlaClock], now: datetime) -> list[ClockView]:
-    order = {Metric.FIRST_RESPONSE: 0, Metric.RESTORATION: 1}
+    order: dict[str, int] = {Metric.FIRST_RESPONSE: 0, Metric.RESTORATION: 1}
     return [ClockView(c, *time_left(c, now)) for c in sorted(clocks, key=lambda c: order[c.metric])]
 
 
@@ -198,7 +211,7 @@ def customer_promises(clocks: list[SlaClock], now: datetime) -> list[tuple[str, 
 
 _SHOWS_DUE = (EventKind.CLOCK_STARTED, EventKind.CLOCK_RESUMED, EventKind.CLOCK_RETARGETED)
 
-_CHOICE_LABELS = {
+_CHOICE_LABELS: dict[str, type[TextChoices]] = {
     EventKind.STATUS: Status,
     EventKind.PRIORITY: Priority,
     EventKind.LEVEL: Level,
@@ -216,7 +229,7 @@ def _work_span(span: dict) -> str:
     return f"{start}–{local_format(datetime.fromisoformat(span['end']), 'TIME_FORMAT')}"
 
 
-def _label(choices, value) -> str:
+def _label(choices: type[TextChoices], value: Any) -> str:
     try:
         return str(choices(value).label)
     except ValueError:
@@ -255,6 +268,12 @@ def describe_event(event: Event) -> str:
     if event.kind in _TIME_KINDS:
         spans = [_work_span(span) for span in (before, after) if isinstance(span, dict)]
         return f"{kind}: {' → '.join(spans)}" if spans else kind
+    if event.kind == EventKind.DIRECT_LEVEL_2 and isinstance(after, dict):
+        text = _("%(kind)s: the requester's role includes %(entitlement)s") % {
+            "kind": kind,
+            "entitlement": entitlement_text(after.get("entitlement", "")),
+        }
+        return f"{text}, {after['team']}" if after.get("team") else text
     if event.kind == EventKind.NOTIFIED and isinstance(after, list):
         return f"{kind}: {', '.join(after)}"
     return kind

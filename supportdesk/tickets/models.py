@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.accounts.models import Contact, Organization, Team, User
+from supportdesk.accounts.access import Action, RestrictedQuerySet
+from supportdesk.accounts.choices import ContactRole
+from supportdesk.accounts.models import Brand, Contact, Organization, Team, User
 from supportdesk.plans.choices import Metric
 from supportdesk.plans.models import BusinessCalendar, Plan, SlaTarget
 from supportdesk.tickets.choices import (
@@ -24,17 +26,12 @@ from supportdesk.tickets.choices import (
 )
 
 
-class CaseQuerySet(models.QuerySet["Case"]):
-    def visible_to(self, user: User) -> "CaseQuerySet":
-        """What this user may see: agents everything, customers their organization's or own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_agent or user.is_superuser:
-            return self
-        contact = user.contact_or_none
-        if contact is None:
-            return self.none()
-        if contact.role == "admin":
+class CaseQuerySet(RestrictedQuerySet["Case"]):
+    """Agents reach their brand's cases; a customer administrator the organization's, any other
+    contact their own."""
+
+    def for_contact(self, contact: Contact, action: Action) -> "CaseQuerySet":
+        if contact.role == ContactRole.ADMIN:
             return self.filter(organization_id=contact.organization_id)
         return self.filter(organization_id=contact.organization_id, contact=contact)
 
@@ -53,6 +50,10 @@ class Case(models.Model):
     )
     contact = models.ForeignKey(
         Contact, models.SET_NULL, null=True, blank=True, related_name="cases"
+    )
+    #: The provider the case came to: its organization's, or the address it was sent to.
+    brand = models.ForeignKey(
+        Brand, models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("brand")
     )
     requester_address = models.CharField(_("requester address"), max_length=254, blank=True)
     received_via = models.CharField(_("received at"), max_length=254, blank=True)
@@ -133,6 +134,15 @@ class Event(models.Model):
         return f"{self.case_id} {self.kind}"
 
 
+class SlaClockQuerySet(RestrictedQuerySet["SlaClock"]):
+    """A clock is seen by whoever sees its case."""
+
+    brand_path = "case__brand"
+
+    def for_contact(self, contact: Contact, action: Action) -> "SlaClockQuerySet":
+        return self.filter(case__in=Case.objects.for_contact(contact, action))
+
+
 class SlaClock(models.Model):
     """One promise on one case; ``due_at`` is None while paused."""
 
@@ -150,6 +160,8 @@ class SlaClock(models.Model):
     due_at = models.DateTimeField(null=True)
     met_at = models.DateTimeField(null=True)
     breached_at = models.DateTimeField(null=True)
+
+    objects = SlaClockQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -176,22 +188,12 @@ class SlaClock(models.Model):
         return self.breached_at is not None
 
 
-class BreachCredit(models.Model):
-    """Free hours earned by a missed guarantee: once per case, never expiring."""
-
-    case = models.OneToOneField(Case, models.CASCADE, related_name="credit")
-    organization = models.ForeignKey(Organization, models.CASCADE, related_name="credits")
-    hours = models.DecimalField(max_digits=6, decimal_places=2)
-    granted_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.hours}h for {self.case_id}"
-
-
 class OutboundMessage(models.Model):
-    """Mail the worker sends with retries; a failure stays visible on the case."""
+    """Mail or a text message the worker sends with retries; a failure stays visible on the
+    case. ``channel`` says which sender takes it: email, or the carrier for SMS and WhatsApp."""
 
     case = models.ForeignKey(Case, models.CASCADE, null=True, blank=True, related_name="outbox")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=300)
     body = models.TextField()
@@ -220,8 +222,20 @@ def _attachment_path(attachment: "Attachment", filename: str) -> str:
     return f"attachments/{attachment.case_id}/{secrets.token_hex(8)}/{filename}"
 
 
+class AttachmentQuerySet(RestrictedQuerySet["Attachment"]):
+    """A file is seen by whoever reads its message: an internal note's by agents only."""
+
+    brand_path = "case__brand"
+
+    def for_contact(self, contact: Contact, action: Action) -> "AttachmentQuerySet":
+        return self.filter(case__in=Case.objects.for_contact(contact, action)).exclude(
+            message__kind=MessageKind.NOTE
+        )
+
+
 class Attachment(models.Model):
-    """A file sent with a message; stored under MEDIA_ROOT, served only to who may see it."""
+    """A file that came with a message on any channel, as the case's own: stored through the
+    storage API (under MEDIA_ROOT), served only to who may read its message."""
 
     case = models.ForeignKey(Case, models.CASCADE, related_name="attachments")
     message = models.ForeignKey(Message, models.CASCADE, related_name="attachments")
@@ -230,6 +244,8 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     content_type = models.CharField(max_length=100, blank=True)
     uploaded_at = models.DateTimeField()
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -1,33 +1,44 @@
-"""The outbox: mail is written in the same transaction as the change that causes it, and the
-worker sends it over SMTP with retries and backoff. A failed send stays visible on the case."""
+"""The outbox: mail and text messages are written in the same transaction as the change that
+causes them; each channel's sender (``channels.email.sending`` for mail, ``channels.sms.sending``
+for SMS and WhatsApp) sends them with retries and backoff. A failed send stays visible on the
+case.
+
+Senders share how a message is taken and settled. A claim is a conditional UPDATE that moves
+the message's next attempt a lease into the future and counts the attempt: a second sender
+finds it not due and passes over it, and if the sender dies mid-send the message falls due
+again when the lease ends. The outcome is written in a short transaction of its own: sent,
+retried later with backoff, or failed for good. A sender killed between the answer and that
+write sends one message twice; none is lost.
+"""
 
 import hashlib
 import hmac
-import logging
 import re
 import secrets
-import smtplib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import Agent
+from supportdesk.db import writing
 from supportdesk.plans.models import Contract
-from supportdesk.tickets.choices import EventKind, OutboxStatus
-from supportdesk.tickets.events import event
+from supportdesk.tickets import events
+from supportdesk.tickets.choices import Channel, OutboxStatus
 from supportdesk.tickets.models import Case, Event, Message, OutboundMessage, SlaClock
-
-log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 8
 
 #: RFC 3834: mail the desk writes by itself, so that well-behaved auto-responders stay quiet.
 AUTOMATIC = {"Auto-Submitted": "auto-generated"}
+
+#: Channels whose replies go back the way the customer wrote: a text through the carrier.
+TEXT_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
+
+#: After this many attempts a message fails for good, visibly on its case.
+MAX_ATTEMPTS = 8
+
+#: How many due messages one look at the outbox reads; each is still claimed on its own.
+CANDIDATES = 50
 
 _OUR_ID = re.compile(r"^sd-(\d+)-([0-9a-f]{12})-([0-9a-f]{16})@", re.ASCII)
 
@@ -93,13 +104,16 @@ def _message(
     body: str,
     at: datetime,
     headers: dict[str, str] | None = None,
+    channel: str = Channel.EMAIL,
 ):
+    message_id = {"Message-ID": make_message_id(case)} if channel == Channel.EMAIL else {}
     return OutboundMessage(
         case=case,
+        channel=channel,
         to=to,
         subject=subject,
         body=body,
-        headers={"Message-ID": make_message_id(case), **(headers or {})},
+        headers={**message_id, **(headers or {})},
         status=OutboxStatus.PENDING,
         next_attempt_at=at,
         created_at=at,
@@ -124,13 +138,22 @@ def queue(
 
 
 def queue_reply(case: Case, message: Message) -> OutboundMessage | None:
-    """Send an agent's public reply to the requester, when the requester has an email address."""
-    if "@" not in case.requester_address:
-        return None
+    """Send an agent's public reply to the requester: as a text to the number of an SMS or
+    WhatsApp case (from the desk's number it came to), else by mail when there is an address."""
     subject = f"[{case.label}] {case.subject}"
-    item = _message(
-        case, case.requester_address, subject, message.body, message.at, thread_headers(case)
-    )
+    if case.channel in TEXT_CHANNELS:
+        if not case.requester_address or "@" in case.requester_address:
+            return None
+        sender = {"From": case.received_via} if case.received_via else {}
+        item = _message(
+            case, case.requester_address, subject, message.body, message.at, sender, case.channel
+        )
+    elif "@" in case.requester_address:
+        item = _message(
+            case, case.requester_address, subject, message.body, message.at, thread_headers(case)
+        )
+    else:
+        return None
     item.save()
     return item
 
@@ -138,7 +161,7 @@ def queue_reply(case: Case, message: Message) -> OutboundMessage | None:
 def queue_breach_notices(clocks: Sequence[SlaClock], cases: dict[int, Case]) -> list[Event]:
     """Tell the assignee, the team and the technical account manager that a promise broke."""
     team_ids = {case.team_id for case in cases.values() if case.team_id}
-    team_members: dict[int, set[str]] = {}
+    team_members: dict[int | None, set[str]] = {}
     agents = (
         Agent.objects.filter(teams__in=team_ids)
         .select_related("user")
@@ -154,12 +177,16 @@ def queue_breach_notices(clocks: Sequence[SlaClock], cases: dict[int, Case]) -> 
             organization_id__in={c.organization_id for c in cases.values()},
             account_manager__isnull=False,
         ).select_related("account_manager")
+        if contract.account_manager is not None
     }
     mail, log_events = [], []
     for clock in clocks:
+        due_at, breached_at = clock.due_at, clock.breached_at
+        if due_at is None or breached_at is None:  # not breached: nothing to tell
+            continue
         case = cases[clock.case_id]
         recipients = set(team_members.get(case.team_id, ()))
-        if case.assignee_id:
+        if case.assignee is not None:
             recipients.add(case.assignee.email)
         if case.organization_id in managers:
             recipients.add(managers[case.organization_id])
@@ -172,65 +199,45 @@ def queue_breach_notices(clocks: Sequence[SlaClock], cases: dict[int, Case]) -> 
         body = _("The %(rule)s promise on case %(case)s was due at %(due)s and was not met.") % {
             "rule": clock.rule,
             "case": case.label,
-            "due": clock.due_at.isoformat(),
+            "due": due_at.isoformat(),
         }
         for to in sorted(recipients):
-            mail.append(_message(case, to, subject, body, clock.breached_at, AUTOMATIC))
-        log_events.append(
-            event(case, EventKind.NOTIFIED, clock.breached_at, after=sorted(recipients))
-        )
+            mail.append(_message(case, to, subject, body, breached_at, AUTOMATIC))
+        log_events.append(events.notified(case, breached_at, recipients=recipients))
     OutboundMessage.objects.bulk_create(mail)
     return log_events
 
 
-def _backoff(attempts: int) -> timedelta:
+# ------------------------------------------------------------------------- senders' side
+
+
+def due(channels: Iterable[str], now: datetime):
+    """The messages of these channels waiting to be sent at ``now``."""
+    return OutboundMessage.objects.filter(
+        channel__in=list(channels), status=OutboxStatus.PENDING, next_attempt_at__lte=now
+    )
+
+
+def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2**attempts, 360))
 
 
-def _permanent(exc: Exception) -> bool:
-    """A 5xx answer for every recipient: retrying cannot help, so fail at once, visibly."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _msg in exc.recipients.values())
-    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
-
-
-def send_pending(now: datetime | None = None, batch: int = 100) -> int:
-    """Send what is due; returns how many were sent. Safe with several workers on PostgreSQL."""
-    now = now or timezone.now()
-    sent = 0
-    with transaction.atomic():
-        due = list(
-            OutboundMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at")
-            .select_for_update(skip_locked=True)[:batch]
+def record(
+    item: OutboundMessage, now: datetime, error: Exception | None, permanent: bool = False
+) -> None:
+    """Settle a claimed message: sent, due again after its backoff, or failed for good."""
+    if error is None:
+        item.status, item.sent_at, item.last_error = OutboxStatus.SENT, now, ""
+    else:
+        item.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if item.attempts >= MAX_ATTEMPTS or permanent:
+            item.status = OutboxStatus.FAILED
+        else:
+            item.next_attempt_at = now + backoff(item.attempts)
+    with writing():  # an update, not a save: the case (and its mail) may have gone meanwhile
+        OutboundMessage.objects.filter(pk=item.pk).update(
+            status=item.status,
+            sent_at=item.sent_at,
+            last_error=item.last_error,
+            next_attempt_at=item.next_attempt_at,
         )
-        if not due:
-            return 0
-        connection = get_connection(fail_silently=False)
-        for item in due:
-            item.attempts += 1
-            headers = dict(item.headers or {})
-            sender = headers.pop("From", "") or settings.DEFAULT_FROM_EMAIL
-            try:
-                EmailMessage(
-                    item.subject,
-                    item.body,
-                    sender,
-                    [item.to],
-                    headers=headers or None,
-                    connection=connection,
-                ).send()
-            except Exception as exc:  # any transport failure is retried, never lost
-                log.warning("sending outbound message %s failed: %s", item.pk, exc)
-                item.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if item.attempts >= MAX_ATTEMPTS or _permanent(exc):
-                    item.status = OutboxStatus.FAILED
-                else:
-                    item.next_attempt_at = now + _backoff(item.attempts)
-            else:
-                item.status, item.sent_at, item.last_error = OutboxStatus.SENT, now, ""
-                sent += 1
-        OutboundMessage.objects.bulk_update(
-            due, ["attempts", "status", "sent_at", "last_error", "next_attempt_at"]
-        )
-    return sent

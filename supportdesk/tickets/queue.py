@@ -9,6 +9,7 @@ the page from the cache, or a moment after it through htmx.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,14 +17,15 @@ from django.db import connection
 from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from supportdesk.accounts.access import brand_scope
 from supportdesk.accounts.models import Organization, Team, User
 from supportdesk.plans.models import BusinessCalendar
-from supportdesk.tickets.choices import OPEN_STATUSES, Channel, Priority, Status
-from supportdesk.tickets.models import Case, SlaClock
+from supportdesk.tickets.choices import OPEN_STATUSES, Channel, OutboxStatus, Priority, Status
+from supportdesk.tickets.models import Case, OutboundMessage, SlaClock
 
 #: The filters, in the order the page shows them; each is one URL parameter.
 DIMENSIONS = ("status", "priority", "channel", "team", "assignee", "organization")
-FLAGS = ("breached", "uncovered")
+FLAGS = ("overdue", "uncovered")
 NONE = "none"
 ME = "me"
 
@@ -53,7 +55,7 @@ class QueueFilter:
     team: str = ""
     assignee: str = ""
     organization: str = ""
-    breached: bool = False
+    overdue: bool = False
     uncovered: bool = False
     resolved: dict[str, object] = field(default_factory=dict, repr=False)
 
@@ -68,7 +70,7 @@ class QueueFilter:
             "team": query.get("team", "")[:100],
             "assignee": query.get("assignee", "")[:20],
             "organization": query.get("organization", "")[:100],
-            "breached": query.get("breached") == "1",
+            "overdue": query.get("overdue") == "1",
             "uncovered": query.get("uncovered") == "1",
         }
         selected = cls(**values)
@@ -76,7 +78,12 @@ class QueueFilter:
         return selected
 
     def resolve(self, user: User) -> None:
-        """Turn the URL's slugs and ids into primary keys (one small query each, when used)."""
+        """Turn the URL's slugs and ids into primary keys (one small query each, when used).
+
+        The brands the user works on count as a filter too: agents of different brands have
+        different counts, so they must never share them in the cache.
+        """
+        self.resolved["brands"] = repr(brand_scope(user))
         if self.team and self.team != NONE:
             self.resolved["team"] = (
                 Team.objects.filter(slug=self.team).values_list("pk", flat=True).first()
@@ -86,13 +93,15 @@ class QueueFilter:
         if self.assignee == ME:
             self.resolved["assignee"] = user.pk
         elif self.assignee and self.assignee != NONE:
-            pk = int(self.assignee) if self.assignee.isdigit() else None
+            digits = self.assignee.isascii() and self.assignee.isdigit() and len(self.assignee) < 19
+            pk = int(self.assignee) if digits else None  # an id the database can hold
             self.resolved["assignee"] = pk
             if pk is None:
                 self.assignee = ""
         if self.organization and self.organization != NONE:
             self.resolved["organization"] = (
-                Organization.objects.filter(slug=self.organization)
+                Organization.objects.visible_to(user)
+                .filter(slug=self.organization)
                 .values_list("pk", flat=True)
                 .first()
             )
@@ -118,7 +127,7 @@ class QueueFilter:
                     q &= Q(**{f"{name}__isnull": True})
                 else:
                     q &= Q(**{f"{name}_id": self.resolved.get(name)})
-        if self.breached and skip != "breached":
+        if self.overdue and skip != "overdue":
             q &= Q(next_due__lte=now)
         if self.uncovered and skip != "uncovered":
             q &= Q(covered=False)
@@ -220,16 +229,26 @@ def running_clocks(cases: list[Case]) -> dict[int, SlaClock]:
     clocks = list(
         SlaClock.objects.filter(
             case_id__in=[case.pk for case in cases], met_at__isnull=True, due_at__isnull=False
-        ).only("case_id", "metric", "guaranteed", "calendar_id", "due_at", "met_at", "breached_at")
+        )
+        .only("case_id", "metric", "guaranteed", "calendar_id", "due_at", "met_at", "breached_at")
+        .order_by("due_at", "pk")
     )
     calendars = BusinessCalendar.objects.in_bulk({c.calendar_id for c in clocks} - {None})
     first: dict[int, SlaClock] = {}
     for clock in clocks:
         clock.calendar = calendars.get(clock.calendar_id)
-        best = first.get(clock.case_id)
-        if best is None or clock.due_at < best.due_at:
-            first[clock.case_id] = clock
+        first.setdefault(clock.case_id, clock)  # earliest due first
     return first
+
+
+def failed_mail(cases: list[Case]) -> set[int]:
+    """The cases whose mail to the customer failed for good: flagged in the queue, so a reply
+    that never arrived is not taken for one the customer has not answered."""
+    return set(
+        OutboundMessage.objects.filter(
+            case_id__in=[case.pk for case in cases], status=OutboxStatus.FAILED
+        ).values_list("case_id", flat=True)
+    )
 
 
 def total(selected: "QueueFilter", counts: dict | None) -> int | None:
@@ -260,7 +279,7 @@ def cached_counts(selected: QueueFilter) -> dict | None:
 
 def compute_counts(selected: QueueFilter, user: User, now: datetime) -> dict:
     """Per dimension, how many open cases each value has under the other filters in use."""
-    counts: dict[str, dict] = {}
+    counts: dict[str, Any] = {}  # per dimension, value -> count; per flag, a count
     for name in DIMENSIONS:
         column = name if name in ("status", "priority", "channel") else f"{name}_id"
         rows = (
@@ -272,7 +291,7 @@ def compute_counts(selected: QueueFilter, user: User, now: datetime) -> dict:
         )
         counts[name] = {(str(value) if value is not None else NONE): n for value, n in rows}
     for name in FLAGS:
-        flag = Q(next_due__lte=now) if name == "breached" else Q(covered=False)
+        flag = Q(next_due__lte=now) if name == "overdue" else Q(covered=False)
         visible = Case.objects.visible_to(user)
         counts[name] = visible.filter(selected.conditions(now, skip=name) & flag).count()
     cache.set(_counts_key(selected), counts, settings.QUEUE_COUNTS_SECONDS)
@@ -291,8 +310,8 @@ def options(selected: QueueFilter, counts: dict | None) -> dict[str, list[Option
 
     result = {
         "status": [Option(s, str(Status(s).label), count("status", s)) for s in OPEN_STATUSES],
-        "priority": [Option(p.value, p.label, count("priority", p.value)) for p in Priority],
-        "channel": [Option(c.value, c.label, count("channel", c.value)) for c in Channel],
+        "priority": [Option(p.value, str(p.label), count("priority", p.value)) for p in Priority],
+        "channel": [Option(c.value, str(c.label), count("channel", c.value)) for c in Channel],
         "team": [
             Option(slug, name, count("team", pk))
             for pk, slug, name in Team.objects.order_by("name").values_list("pk", "slug", "name")
@@ -309,8 +328,9 @@ def options(selected: QueueFilter, counts: dict | None) -> dict[str, list[Option
     wanted = set()
     if counts is not None:
         wanted = {int(pk) for pk in counts["organization"] if pk != NONE}
-    if selected.resolved.get("organization"):
-        wanted.add(selected.resolved["organization"])
+    organization = selected.resolved.get("organization")
+    if isinstance(organization, int):
+        wanted.add(organization)
     result["organization"] = [
         Option(slug, name, count("organization", pk))
         for pk, slug, name in Organization.objects.filter(pk__in=wanted)

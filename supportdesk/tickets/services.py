@@ -5,23 +5,25 @@ Each takes ``at`` (the instant the change happens; default now), so replayed his
 traffic follow the same rules.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supportdesk.accounts.models import Contact, Organization, Team, User
+from supportdesk.accounts.models import Brand, Contact, Organization, Team, User
 from supportdesk.accounts.services import InvalidAddress, find_contact, normalize_address
 from supportdesk.db import writing
 from supportdesk.plans.choices import Metric
+from supportdesk.plans.contracts import in_force_among, local_day, organization_contracts
+from supportdesk.plans.entitlements import case_access
 from supportdesk.plans.models import BusinessCalendar, Contract, Plan
 from supportdesk.tickets import clocks as clockmath
 from supportdesk.tickets import events, outbox
 from supportdesk.tickets.choices import (
+    CHANNEL_WAYS,
     UNGUARANTEED_CHANNELS,
     Channel,
     Coverage,
@@ -30,12 +32,25 @@ from supportdesk.tickets.choices import (
     MessageKind,
     Priority,
     Status,
+    entitlement_text,
 )
 from supportdesk.tickets.errors import CaseError, CaseErrorCode
-from supportdesk.tickets.models import BreachCredit, Case, Event, Message, SlaClock
+from supportdesk.tickets.models import Case, Event, Message, SlaClock
+from supportdesk.tickets.text import one_line
 
 #: Channels where the sender is a signed-in contact, so identity and destination are the plan's.
 AUTHENTICATED_CHANNELS = frozenset({Channel.WEB, Channel.API, Channel.CHAT})
+
+#: What a missed guarantee sets off in the apps above tickets (billing grants the plan's free
+#: hours). A hook gets the cases just breached and, by case id, the earliest of those breaches;
+#: it writes inside the breach's transaction and returns the case events to log with the breach.
+BreachHook = Callable[[Sequence[Case], Mapping[int, datetime]], list[Event]]
+_breach_hooks: list[BreachHook] = []
+
+
+def register_breach_hook(hook: BreachHook) -> None:
+    if hook not in _breach_hooks:
+        _breach_hooks.append(hook)
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,9 @@ class CoverageDecision:
     code: str
     param: str = ""
     designated: bool = False
+    #: The level the case starts at, and the entitlement that puts it there (direct Level 2).
+    level: str = Level.L1
+    entitlement: str = ""
 
     @property
     def calendar(self) -> BusinessCalendar | None:
@@ -77,19 +95,15 @@ def decide_coverage(
     """Rule 1 of the core: is this case under its organization's plan, and if not, why not."""
     if organization is None:
         return CoverageDecision(_fallback_plan(), None, False, Coverage.SENDER_NOT_REGISTERED)
-    contracts = list(
-        Contract.objects.filter(organization=organization)
-        .select_related("plan", "plan__calendar", "calendar")
-        .order_by("-start")
-    )
+    contracts = list(organization_contracts(organization))
     if not contracts:
         plan = _fallback_plan()
         return CoverageDecision(plan, None, False, Coverage.NO_PLAN)
-    local_day = at.astimezone(ZoneInfo(contracts[0].business_calendar.timezone)).date()
-    contract = next((c for c in contracts if c.active_on(local_day)), None)
+    contract = in_force_among(contracts, at)
     if contract is None:
+        latest = contracts[0]
         return CoverageDecision(
-            contracts[0].plan, None, False, Coverage.NO_CONTRACT, local_day.isoformat()
+            latest.plan, None, False, Coverage.NO_CONTRACT, local_day(latest, at).isoformat()
         )
     plan = contract.plan
     if channel in AUTHENTICATED_CHANNELS and contact is not None:
@@ -103,12 +117,34 @@ def decide_coverage(
         return CoverageDecision(plan, contract, False, Coverage.SENDER_NOT_REGISTERED)
     if channel in UNGUARANTEED_CHANNELS:
         return CoverageDecision(plan, contract, False, Coverage.CHANNEL_UNGUARANTEED, channel)
+    # The matrix: a role without the channel's level is still heard, but not under the plan.
+    access = case_access(plan, contact.role, CHANNEL_WAYS[channel])
+    if access.level is None:
+        return CoverageDecision(plan, contract, False, Coverage.NOT_ENTITLED, access.entitlement)
+    level, entitlement = access.level, access.entitlement
     if plan.designated_only and not designated:
         expected = (
             contract.designated_phone if channel == Channel.PHONE else contract.designated_email
         )
-        return CoverageDecision(plan, contract, False, Coverage.NOT_DESIGNATED, expected or "")
-    return CoverageDecision(plan, contract, True, Coverage.COVERED, plan.name, designated)
+        return CoverageDecision(
+            plan,
+            contract,
+            False,
+            Coverage.NOT_DESIGNATED,
+            expected or "",
+            level=level,
+            entitlement=entitlement,
+        )
+    return CoverageDecision(
+        plan,
+        contract,
+        True,
+        Coverage.COVERED,
+        plan.name,
+        designated,
+        level=level,
+        entitlement=entitlement,
+    )
 
 
 def _start_clocks(case: Case, decision: CoverageDecision) -> list[SlaClock]:
@@ -152,6 +188,26 @@ def _resolve_requester(
     return contact, organization
 
 
+def _brand_of(organization: Organization | None, received_by: Brand | None) -> int | None:
+    """A customer's case is their provider's, whatever address it reached; an unknown sender's
+    belongs to the provider whose address or number received it (if any)."""
+    if organization is not None and organization.brand_id is not None:
+        return organization.brand_id
+    return received_by.pk if received_by is not None else None
+
+
+def _level_2_team(brand_id: int | None) -> Team | None:
+    """The provider's Level 2 team: the one team whose agents are all its Level 2 agents
+    (none when the desk has no such team, or several to choose from)."""
+    teams = list(
+        Team.objects.annotate(
+            members=Count("agents"),
+            level_2=Count("agents", filter=Q(agents__level=Level.L2, agents__brand_id=brand_id)),
+        ).filter(members__gt=0, level_2=F("members"))[:2]
+    )
+    return teams[0] if len(teams) == 1 else None
+
+
 def open_case(
     *,
     subject: str,
@@ -167,12 +223,20 @@ def open_case(
     at: datetime | None = None,
     identify_sender: bool = True,
     needs_review: bool = False,
+    brand: Brand | None = None,
+    entitled_only: bool = False,
 ) -> Case:
     """Receive a case on any channel. Nothing is refused: an uncovered case says why.
+
+    A requester whose role holds the channel's direct Level 2 (the plan's entitlement matrix)
+    starts the case at Level 2, in the Level 2 team's queue when the provider has one.
 
     ``identify_sender=False``: the sender address is not proof of identity (a forged or
     malformed From), so it is kept for replies but not looked up among registered addresses.
     ``needs_review``: the channel could not read the message; a person must look at it.
+    ``brand``: the provider whose address or number it came to; the organization's wins.
+    ``entitled_only``: the requester opens it themselves (portal, API), so a role the plan's
+    matrix leaves out is refused with ``NOT_ENTITLED`` rather than received uncovered.
     """
     at = at or timezone.now()
     if channel not in Channel.values:
@@ -189,9 +253,17 @@ def open_case(
         received_via=received_via,
         at=at,
     )
+    if entitled_only and decision.code == Coverage.NOT_ENTITLED and contact is not None:
+        raise CaseError(
+            CaseErrorCode.NOT_ENTITLED,
+            _("Your role (%(role)s) does not include %(entitlement)s under your plan.")
+            % {"role": contact.get_role_display(), "entitlement": entitlement_text(decision.param)},
+            entitlement=decision.param,
+        )
     case = Case(
         reference=reference,
-        subject=subject.strip()[:300] or _("(no subject)"),
+        brand_id=_brand_of(organization, brand),
+        subject=one_line(subject)[:300] or _("(no subject)"),
         organization=organization,
         contact=contact,
         requester_address=sender or (contact.email or contact.phone or "" if contact else ""),
@@ -203,19 +275,16 @@ def open_case(
         covered=decision.covered,
         coverage_code=decision.code,
         coverage_param=decision.param,
+        level=decision.level,
         needs_review=needs_review,
         received_at=at,
         updated_at=at,
     )
+    direct = decision.level == Level.L2
+    if direct:
+        case.team = _level_2_team(case.brand_id)
     started = _start_clocks(case, decision)
     case.next_due = clockmath.next_due(started)
-    created = {
-        "subject": case.subject,
-        "channel": channel,
-        "priority": priority,
-        "covered": decision.covered,
-        "coverage": decision.code,
-    }
     # Everything above only reads; the writers' queue is held for the inserts alone.
     with writing():
         case.save()
@@ -228,11 +297,22 @@ def open_case(
             from_address=case.requester_address,
             body=body,
         )
-        log = [events.event(case, EventKind.CREATED, at, actor=actor, after=created)]
-        log += [
-            events.event(case, EventKind.CLOCK_STARTED, at, after=events.clock_state(c))
-            for c in started
+        log = [
+            events.created(
+                case,
+                at,
+                actor=actor,
+                channel=channel,
+                priority=priority,
+                covered=decision.covered,
+                coverage=decision.code,
+            )
         ]
+        if direct:
+            log.append(
+                events.direct_level_2(case, at, entitlement=decision.entitlement, team=case.team)
+            )
+        log += [events.clock(case, EventKind.CLOCK_STARTED, at, c) for c in started]
         Event.objects.bulk_create(log)
     return case
 
@@ -302,16 +382,10 @@ def post_reply(
     message = Message.objects.create(
         case=case, at=at, kind=kind, author=author, from_address=author.email, body=body
     )
-    log = [events.event(case, EventKind.MESSAGE, at, actor=author, after={"kind": kind})]
+    log = [events.message(case, at, kind=kind, actor=author)]
     fields = []
     if public:
-        for clock in clocks:
-            if clock.metric == Metric.FIRST_RESPONSE and clock.met_at is None:
-                clock.met_at = at
-                clock.save(update_fields=["met_at"])
-                log.append(
-                    events.event(case, EventKind.CLOCK_MET, at, after=events.clock_state(clock))
-                )
+        log += _meet_first_response(case, clocks, at)
         if case.status == Status.NEW:
             log += _transition(case, clocks, Status.OPEN, author, at)
             fields.append("status")
@@ -320,6 +394,42 @@ def post_reply(
     Event.objects.bulk_create(log)
     _save_case(case, clocks, at, *fields)
     return message
+
+
+def _meet_first_response(case: Case, clocks: Sequence[SlaClock], at: datetime) -> list[Event]:
+    log = []
+    for clock in clocks:
+        if clock.metric == Metric.FIRST_RESPONSE and clock.met_at is None:
+            clock.met_at = at
+            clock.save(update_fields=["met_at"])
+            log.append(events.clock(case, EventKind.CLOCK_MET, at, clock))
+    return log
+
+
+@writing()
+def answer_call(case: Case, *, agent: User, at: datetime | None = None) -> Case:
+    """An agent picked up the customer's call: that is the first response, at that instant."""
+    at = at or timezone.now()
+    _require_agent(agent)
+    case = _locked(case)
+    _require_open(case)
+    clocks = _clocks(case)
+    _settle(case, clocks, at)
+    log = [events.call_answered(case, at, agent=agent)]
+    log += _meet_first_response(case, clocks, at)
+    fields = []
+    if case.status in (Status.NEW, Status.WAITING, Status.RESOLVED):
+        log += _transition(case, clocks, Status.OPEN, agent, at)
+        fields.append("status")
+    if case.assignee_id is None:
+        case.assignee = agent
+        fields.append("assignee")
+        log.append(
+            events.changed(case, EventKind.ASSIGNEE, at, actor=agent, before=None, after=agent)
+        )
+    Event.objects.bulk_create(log)
+    _save_case(case, clocks, at, *fields)
+    return case
 
 
 @writing()
@@ -346,7 +456,7 @@ def add_customer_message(
         body=body,
     )
     actor = contact.user if contact else None
-    log = [events.event(case, EventKind.MESSAGE, at, actor=actor, after={"kind": "customer"})]
+    log = [events.message(case, at, kind=MessageKind.CUSTOMER, actor=actor)]
     fields = []
     if case.status in (Status.WAITING, Status.RESOLVED):
         log += _transition(case, clocks, Status.OPEN, actor, at)
@@ -367,9 +477,7 @@ def add_automatic_message(
     message = Message.objects.create(
         case=case, at=at, kind=MessageKind.AUTOMATIC, from_address=sender, body=body
     )
-    Event.objects.bulk_create(
-        [events.event(case, EventKind.MESSAGE, at, after={"kind": MessageKind.AUTOMATIC})]
-    )
+    Event.objects.bulk_create([events.message(case, at, kind=MessageKind.AUTOMATIC)])
     case.updated_at = at
     case.save(update_fields=["updated_at"])
     return message
@@ -386,7 +494,9 @@ def _transition(
     case: Case, clocks: Sequence[SlaClock], status: str, actor: User | None, at: datetime
 ) -> list[Event]:
     """Move the case to ``status`` and pause, resume or meet the restoration clock to match."""
-    log = [events.event(case, EventKind.STATUS, at, actor=actor, before=case.status, after=status)]
+    log = [
+        events.changed(case, EventKind.STATUS, at, actor=actor, before=case.status, after=status)
+    ]
     case.status = status
     want_pause, want_met = _restoration_wants(case, status)
     for clock in clocks:
@@ -394,26 +504,32 @@ def _transition(
             continue
         changed = []
         if want_met and clock.met_at is None:
+            if clock.paused_since is not None:
+                # Met while paused: it keeps the due it stood at, its pause counted up to now.
+                clock.due_at = clockmath.due_as_of(clock, at)
+                changed.append("due_at")
             clock.met_at = at
             changed.append("met_at")
-            log.append(events.event(case, EventKind.CLOCK_MET, at, after=events.clock_state(clock)))
+            log.append(events.clock(case, EventKind.CLOCK_MET, at, clock))
         elif not want_met and clock.met_at is not None:
             clock.met_at = None
             changed.append("met_at")
         if want_pause and clock.paused_since is None:
-            clock.paused_since, clock.due_at = at, None
+            # A met clock keeps the due it was met against; a paused one has none.
+            clock.paused_since = at
+            if not want_met:
+                clock.due_at = None
             changed += ["paused_since", "due_at"]
-            log.append(
-                events.event(case, EventKind.CLOCK_PAUSED, at, after=events.clock_state(clock))
-            )
+            log.append(events.clock(case, EventKind.CLOCK_PAUSED, at, clock))
+        elif want_pause and not want_met and clock.due_at is not None:
+            clock.due_at = None  # reopened straight into waiting: paused again, no due
+            changed.append("due_at")
         elif not want_pause and clock.paused_since is not None:
             clock.paused_work += clockmath.paused_working_time(clock, at)
             clock.paused_since = None
             clock.due_at = clockmath.compute_due(clock)
             changed += ["paused_work", "paused_since", "due_at"]
-            log.append(
-                events.event(case, EventKind.CLOCK_RESUMED, at, after=events.clock_state(clock))
-            )
+            log.append(events.clock(case, EventKind.CLOCK_RESUMED, at, clock))
         if changed:
             clock.save(update_fields=changed)
     return log
@@ -452,7 +568,7 @@ def change_priority(
     clocks = _clocks(case)
     _settle(case, clocks, at)
     log = [
-        events.event(
+        events.changed(
             case, EventKind.PRIORITY, at, actor=actor, before=case.priority, after=priority
         )
     ]
@@ -487,23 +603,21 @@ def change_priority(
                 if clock is None:
                     continue
                 clocks.append(clock)
-                log.append(
-                    events.event(case, EventKind.CLOCK_STARTED, at, after=events.clock_state(clock))
-                )
+                log.append(events.clock(case, EventKind.CLOCK_STARTED, at, clock))
             else:
                 before = events.clock_state(clock)
+                hours_before = clock.calendar_id
                 clockmath.apply_target(clock, target, calendar)
+                if clock.calendar_id != hours_before and clock.paused_work:
+                    clock.paused_work = clockmath.paused_on_calendar(
+                        clock, _past_pauses(case, clock.metric)
+                    )
                 if clock.paused_since is None:
                     clock.due_at = clockmath.compute_due(clock)
                 clock.save()
                 log.append(
-                    events.event(
-                        case,
-                        EventKind.CLOCK_RETARGETED,
-                        at,
-                        actor=actor,
-                        before=before,
-                        after=events.clock_state(clock),
+                    events.clock(
+                        case, EventKind.CLOCK_RETARGETED, at, clock, actor=actor, before=before
                     )
                 )
             due = clockmath.compute_due(clock)
@@ -520,6 +634,25 @@ def change_priority(
     if late:
         _breach(late, {case.pk: case}, at=at)
     return case
+
+
+def _past_pauses(case: Case, metric: str) -> list[tuple[datetime, datetime]]:
+    """The clock's finished pauses, from its paused and resumed events."""
+    pauses, start = [], None
+    rows = (
+        Event.objects.filter(case=case, kind__in=[EventKind.CLOCK_PAUSED, EventKind.CLOCK_RESUMED])
+        .order_by("at", "id")
+        .values_list("kind", "at", "after")
+    )
+    for kind, at, after in rows:
+        if not isinstance(after, dict) or after.get("metric") != metric:
+            continue
+        if kind == EventKind.CLOCK_PAUSED and start is None:
+            start = at
+        elif kind == EventKind.CLOCK_RESUMED and start is not None:
+            pauses.append((start, at))
+            start = None
+    return pauses
 
 
 def _start_late_clock(
@@ -567,9 +700,7 @@ def assign(
             continue
         setattr(case, field, value)
         fields.append(field)
-        log.append(
-            events.event(case, kind, at, actor=actor, before=_label(current), after=_label(value))
-        )
+        log.append(events.changed(case, kind, at, actor=actor, before=current, after=value))
     if fields:
         Event.objects.bulk_create(log)
         case.updated_at = at
@@ -577,75 +708,92 @@ def assign(
     return case
 
 
-def _label(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, User):
-        return value.email
-    if isinstance(value, Team):
-        return value.slug
-    return str(value)
+@dataclass(frozen=True)
+class CaseChanges:
+    """What a person asks to change on a case; ``None`` leaves a field as it is."""
+
+    priority: str | None = None
+    assignee: User | None = None
+    team: Team | None = None
+    level: str | None = None
+    status: str | None = None
+
+    def against(self, case: Case) -> "CaseChanges":
+        """Only the fields that differ from the case as it stands before any change."""
+        return CaseChanges(
+            priority=self.priority if self.priority != case.priority else None,
+            assignee=self.assignee if self.assignee != case.assignee else None,
+            team=self.team if self.team != case.team else None,
+            level=self.level if self.level != case.level else None,
+            status=self.status if self.status != case.status else None,
+        )
+
+
+@writing()
+def update_case(
+    case: Case, changes: CaseChanges, *, actor: User | None, at: datetime | None = None
+) -> Case:
+    """Apply what changed, all or nothing, always in one order: priority, routing, status.
+
+    Changes are weighed against the case as it was before any of them, so a form that sends
+    every field does not undo what the others set off: a priority raised past its target
+    escalates the case to Level 2, and the form's unchanged "Level 1" leaves it there.
+    """
+    at = at or timezone.now()
+    if changes.status is not None and changes.status not in Status.values:
+        raise CaseError(CaseErrorCode.INVALID, f"unknown status {changes.status!r}", "status")
+    case = _locked(case)
+    wanted = changes.against(case)
+    if wanted.priority is not None:
+        case = change_priority(case, wanted.priority, actor=actor, at=at)
+    if (wanted.assignee, wanted.team, wanted.level) != (None, None, None):
+        case = assign(
+            case,
+            assignee=wanted.assignee,
+            team=wanted.team,
+            level=wanted.level,
+            actor=actor,
+            at=at,
+        )
+    if wanted.status is not None:
+        case = change_status(case, wanted.status, actor=actor, at=at)
+    return case
 
 
 def _breach(clocks: Sequence[SlaClock], cases: dict[int, Case], at: datetime | None = None) -> None:
-    """Record breaches (at the due instant, or ``at`` for a retarget) and their consequences.
+    """Record breaches (at the due instant, or ``at`` for a retarget) and their consequences:
+    escalation, the breach hooks' (billing's credit), the notices.
 
     Written in bulk so the sweep can mark thousands of clocks in a few statements.
     """
     log: list[Event] = []
+    breaches: list[tuple[datetime, int]] = []
     for clock in clocks:
-        clock.breached_at = at or clock.due_at
-        log.append(
-            events.event(
-                cases[clock.case_id],
-                EventKind.CLOCK_BREACHED,
-                clock.breached_at,
-                after=events.clock_state(clock),
-            )
-        )
+        breached_at = at or clock.due_at
+        if breached_at is None:
+            raise ValueError(f"clock {clock.pk} has no due time to breach at")
+        clock.breached_at = breached_at
+        breaches.append((breached_at, clock.case_id))
+        log.append(events.clock(cases[clock.case_id], EventKind.CLOCK_BREACHED, breached_at, clock))
     # One statement, not a CASE per row: the sweep marks thousands at a time.
     breached = SlaClock.objects.filter(pk__in=[c.pk for c in clocks])
     breached.update(breached_at=at if at is not None else F("due_at"))
     breached_cases = {c.case_id: cases[c.case_id] for c in clocks}
     first_breach: dict[int, datetime] = {}
-    for c in sorted(clocks, key=lambda c: c.breached_at):
-        first_breach.setdefault(c.case_id, c.breached_at)  # the earliest breach per case
+    for breached_at, case_id in sorted(breaches):
+        first_breach.setdefault(case_id, breached_at)  # the earliest breach per case
     escalate = [
         case
         for case in breached_cases.values()
         if case.plan is not None and case.plan.automatic_escalation and case.level != Level.L2
     ]
     for case in escalate:
-        log.append(
-            events.event(
-                case, EventKind.ESCALATED, first_breach[case.pk], before=case.level, after="L2"
-            )
-        )
+        log.append(events.escalated(case, first_breach[case.pk], before=case.level))
         case.level = Level.L2
     if escalate:
         Case.objects.filter(pk__in=[c.pk for c in escalate]).update(level=Level.L2)
-    credited = set(
-        BreachCredit.objects.filter(case_id__in=breached_cases).values_list("case_id", flat=True)
-    )
-    credits = [
-        BreachCredit(
-            case=case,
-            organization_id=case.organization_id,
-            hours=case.plan.breach_credit_hours,
-            granted_at=first_breach[case.pk],
-        )
-        for case in breached_cases.values()
-        if case.pk not in credited
-        and case.covered
-        and case.organization_id
-        and case.plan is not None
-        and case.plan.breach_credit_hours > 0
-    ]
-    BreachCredit.objects.bulk_create(credits, ignore_conflicts=True)
-    log += [
-        events.event(credit.case, EventKind.CREDITED, credit.granted_at, after=str(credit.hours))
-        for credit in credits
-    ]
+    for hook in _breach_hooks:
+        log += hook(list(breached_cases.values()), first_breach)
     log += outbox.queue_breach_notices(clocks, breached_cases)
     Event.objects.bulk_create(log)
 

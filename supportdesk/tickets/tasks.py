@@ -2,16 +2,10 @@
 
 from django_tasks import task
 
-from supportdesk.tickets import outbox, services
+from supportdesk.tickets import services
 
 
 @task()
 def sweep_clocks() -> int:
     """Breach the clocks that fell due since the last sweep."""
     return services.sweep()
-
-
-@task()
-def send_outbox() -> int:
-    """Send the mail that is due, retrying failures with backoff."""
-    return outbox.send_pending()

@@ -192,21 +192,23 @@ def demo_history(now: datetime) -> list[dict[str, Any]]:
         body="Pode enviar-nos uma fatura de exemplo que não chegou?")  # fmt: skip
     add("WP-1009", h(3) + m(29), "status", status="waiting", by="pedro@webplug.example")
 
-    # MeetWave: P1 restored too late on Premier+, escalated to Level 2 automatically.
+    # MeetWave: P1 restored too late on Premier+, escalated to Level 2 automatically (a licensed
+    # member's chat starts at Level 1).
     add("MW-2001", h(6), "received", org="baltyk-media", channel="chat", priority="P1",
-        **{"from": "magdalena@baltyk-media.pl.example"},
+        **{"from": "jakub@baltyk-media.pl.example"},
         subject="Webinar for 800 attendees does not start",
         body="Our webinar starts in an hour and attendees get an error when joining.")  # fmt: skip
     add("MW-2001", h(5) + m(40), "reply", by="tomasz@meetwave.example",
         body="We see the error on our side and are working on it now.")  # fmt: skip
-    # P2, waiting on the customer: restoration paused.
+    # P2, waiting on the customer: restoration paused. An administrator's case on Premier starts
+    # at Level 2 (direct Level 2 by web case).
     add("MW-2002", d(days=2), "received", org="wisla-logistyka", channel="web", priority="P2",
         **{"from": "agnieszka@wisla-logistyka.pl.example"},
         subject="Cloud recordings missing",
         body="Recordings from yesterday's meetings are not in cloud storage.")  # fmt: skip
-    add("MW-2002", d(days=2) - h(1), "reply", by="sofia@meetwave.example",
+    add("MW-2002", d(days=2) - h(1), "reply", by="tomasz@meetwave.example",
         body="Could you send the meeting IDs of the missing recordings?")  # fmt: skip
-    add("MW-2002", d(days=1), "status", status="waiting", by="sofia@meetwave.example")
+    add("MW-2002", d(days=1), "status", status="waiting", by="tomasz@meetwave.example")
     # Access: an expectation only.
     add("MW-2003", h(1), "received", org="escola-atlantico", channel="web", priority="P4",
         **{"from": "filipa@escola-atlantico.pt.example"},

@@ -6,6 +6,9 @@ the clocks, pauses, breaches and credits it would have had live; then the clocks
 of now. The whole file is one transaction: a bad line names itself and leaves nothing behind.
 
 Event kinds are a dispatch table. Another app adds one with ``@event_kind("work", ...)``.
+Lines that move a case's clocks must come in the case's order; lines that do not (work) may
+come in any order once the case was received, since providers export tickets and time sheets
+separately and import them one after the other.
 """
 
 import json
@@ -51,6 +54,7 @@ class EventKind:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     at_from: str | None = None
+    moves_clocks: bool = True
 
 
 EVENT_KINDS: dict[str, EventKind] = {}
@@ -62,14 +66,18 @@ def event_kind(
     required: Sequence[str] = (),
     optional: Sequence[str] = (),
     at_from: str | None = None,
+    moves_clocks: bool = True,
 ) -> Callable[[Callable], Callable]:
     """Register a handler for ``{"event": name, ...}`` lines, with the keys it accepts.
 
     ``at_from``: the key whose instant stands for ``at`` when a line has none (work is
-    recorded when it ends)."""
+    recorded when it ends). ``moves_clocks=False``: the line changes no clock, so it need not
+    follow the case's other lines, only its receipt."""
 
     def register(handler: Callable) -> Callable:
-        EVENT_KINDS[name] = EventKind(handler, tuple(required), tuple(optional), at_from)
+        EVENT_KINDS[name] = EventKind(
+            handler, tuple(required), tuple(optional), at_from, moves_clocks
+        )
         return handler
 
     return register
@@ -131,9 +139,8 @@ class Replay:
     def apply(self, line: int, record: Any) -> None:
         if not isinstance(record, dict):
             raise LineError(_("expected a JSON object"))
-        declared = (
-            EVENT_KINDS.get(record.get("event")) if isinstance(record.get("event"), str) else None
-        )
+        event = record.get("event")
+        declared = EVENT_KINDS.get(event) if isinstance(event, str) else None
         if declared and declared.at_from and record.get("at") in (None, ""):
             record = {**record, "at": record.get(declared.at_from)}
         missing = [k for k in COMMON_KEYS if record.get(k) in (None, "")]
@@ -162,21 +169,37 @@ class Replay:
         if at > self.now:
             raise LineError(_("%(at)s is in the future") % {"at": record["at"]})
         reference = text(record["case"], "case")
+        self._check_order(reference, name, kind, record["at"], at)
+        try:
+            kind.handler(self, {**record, "case": reference}, at)
+        except CaseError as exc:
+            raise LineError(exc.message) from None
+        if kind.moves_clocks:
+            self._last[reference] = at
+        self.report.events += 1
+        self.report.cases.add(reference)
+
+    def _check_order(
+        self, reference: str, name: str, kind: EventKind, written: str, at: datetime
+    ) -> None:
+        """A line that moves clocks may not come before the case's previous such line; any
+        other line only not before the case was received."""
+        if not kind.moves_clocks:
+            received = self.case(reference).received_at
+            if at < received:
+                raise LineError(
+                    _("%(at)s is earlier than the receipt of case %(case)s (%(received)s)")
+                    % {"at": written, "case": reference, "received": received.isoformat()}
+                )
+            return
         last = self._last.get(reference)
         if last is None and name != "received":
             last = self.case(reference).updated_at
         if last is not None and at < last:
             raise LineError(
                 _("%(at)s is earlier than the previous event of case %(case)s (%(last)s)")
-                % {"at": record["at"], "case": reference, "last": last.isoformat()}
+                % {"at": written, "case": reference, "last": last.isoformat()}
             )
-        try:
-            kind.handler(self, {**record, "case": reference}, at)
-        except CaseError as exc:
-            raise LineError(exc.message) from None
-        self._last[reference] = at
-        self.report.events += 1
-        self.report.cases.add(reference)
 
 
 def instant(value: Any) -> datetime:
@@ -345,7 +368,13 @@ def _assign(state: Replay, record: dict[str, Any], at: datetime) -> None:
     )
 
 
-@event_kind("work", required=("by", "start", "end"), optional=("billable", "note"), at_from="end")
+@event_kind(
+    "work",
+    required=("by", "start", "end"),
+    optional=("billable", "note"),
+    at_from="end",
+    moves_clocks=False,
+)
 def _work(state: Replay, record: dict[str, Any], at: datetime) -> None:
     """Time an agent spent on the case, billed by the plan (``billing.services.record_work``)."""
     span = {}
@@ -372,6 +401,9 @@ def _work(state: Replay, record: dict[str, Any], at: datetime) -> None:
             optional_text(record, "note"),
             source=EntrySource.IMPORT,
             at=at,
+            # A provider's past time sheet is what it was: long entries are kept, and the
+            # month's statement flags them, but there is nobody to confirm them now.
+            confirm_long=True,
         )
     except BillingError as exc:
         raise LineError(exc.message) from None

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from supportdesk.tickets.models import BreachCredit, Case, SlaClock
+from supportdesk.billing.models import BreachCredit
+from supportdesk.tickets.models import Case, SlaClock
 
 
 def find_case(ident: str) -> Case | None:

@@ -1,4 +1,5 @@
-"""Plans as code: one YAML file creates or updates calendars, plans, organizations and people.
+"""Plans as code: one YAML file creates or updates brands, calendars, plans, organizations and
+people.
 
 The file is checked in full first (every problem, with its key path and line); only a file
 without problems is applied, in one transaction, through the services of each app. An object
@@ -15,18 +16,26 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from supportdesk.accounts.choices import AddressKind
-from supportdesk.accounts.models import Organization, User
-from supportdesk.accounts.services import save_agent, save_contact, save_organization
+from supportdesk.accounts.models import Brand, Organization, User
+from supportdesk.accounts.services import (
+    save_agent,
+    save_brand,
+    save_contact,
+    save_organization,
+)
+from supportdesk.billing.services import save_pack
+from supportdesk.channels.voice.services import save_support_pin
 from supportdesk.plans.models import BusinessCalendar, Plan
 from supportdesk.plans.services import (
     Change,
     save_calendar,
     save_contract,
-    save_pack,
     save_plan,
 )
+from supportdesk.world.phone import apply_agent_line, apply_phone
 from supportdesk.world.schema import AgentSpec, ContactSpec, WorldSpec, check_world
 from supportdesk.world.source import SourceError, parse
+from supportdesk.world.status import apply_status
 
 
 @dataclass
@@ -79,26 +88,44 @@ def load_file(path: str | Path) -> LoadReport:
 @transaction.atomic
 def apply_world(spec: WorldSpec) -> LoadReport:
     report = LoadReport()
+    for brand_spec in spec.brands:
+        existed = Brand.objects.filter(slug=brand_spec.slug).exists()
+        _brand, changed = save_brand(brand_spec.slug, name=brand_spec.name, names=brand_spec.names)
+        report.add("brands", _change(existed, changed))
+    brands: dict[str | None, Brand] = {b.slug: b for b in Brand.objects.all()}
     for calendar in spec.calendars:
-        report.add("calendars", save_calendar(calendar.slug, **calendar.values)[1])
+        _calendar, change = save_calendar(
+            calendar.slug, brand=brands.get(calendar.brand), **calendar.values
+        )
+        report.add("calendars", change)
     calendars = {c.slug: c for c in BusinessCalendar.objects.all()}
     for plan in spec.plans:
         _plan, change = save_plan(
-            plan.slug, calendar=calendars[plan.calendar], targets=plan.targets, **plan.values
+            plan.slug,
+            calendar=calendars[plan.calendar],
+            brand=brands.get(plan.brand),
+            targets=plan.targets,
+            **plan.values,
         )
         report.add("plans", change)
     for agent in spec.agents:
-        report.add("agents", _save_agent(agent))
+        report.add("agents", _save_agent(agent, brands))
+        if agent.phone or agent.extension:
+            apply_agent_line(agent.email, agent.phone, agent.extension, report)
+    if spec.phone is not None:
+        apply_phone(spec.phone, report)
     plans = {p.slug: p for p in Plan.objects.all()}
     for org_spec in spec.organizations:
-        before = Organization.objects.filter(slug=org_spec.slug).values_list("name", flat=True)
-        previous_name = before.first()
-        organization = save_organization(org_spec.slug, name=org_spec.name)
-        if previous_name is None:
-            report.add("organizations", Change.CREATED)
-        else:
-            changed = previous_name != org_spec.name
-            report.add("organizations", Change.UPDATED if changed else Change.UNCHANGED)
+        before = Organization.objects.filter(slug=org_spec.slug).values_list("name", "brand__slug")
+        previous = before.first()
+        organization = save_organization(
+            org_spec.slug, name=org_spec.name, brand=brands.get(org_spec.brand)
+        )
+        changed = previous is not None and (
+            previous[0] != org_spec.name
+            or (org_spec.brand is not None and previous[1] != org_spec.brand)
+        )
+        report.add("organizations", _change(previous is not None, changed))
         terms = org_spec.contract
         if terms is not None:
             manager = (
@@ -118,6 +145,10 @@ def apply_world(spec: WorldSpec) -> LoadReport:
             report.add("contracts", change)
         for contact in org_spec.contacts:
             report.add("contacts", _save_contact(organization, contact))
+        if org_spec.support_pin is not None:
+            report.add(
+                "support PINs", save_support_pin(org_spec.support_pin, organization=organization)
+            )
         for pack in org_spec.packs:
             _pack, change = save_pack(
                 organization,
@@ -128,18 +159,40 @@ def apply_world(spec: WorldSpec) -> LoadReport:
                 end_month=pack.end_month,
             )
             report.add("packs", change)
+    if spec.status is not None:
+        apply_status(spec.status, report)
     return report
 
 
-def _save_agent(spec: AgentSpec) -> Change:
+def _change(existed: bool, changed: bool) -> Change:
+    if not existed:
+        return Change.CREATED
+    return Change.UPDATED if changed else Change.UNCHANGED
+
+
+def _save_agent(spec: AgentSpec, brands: dict[str | None, Brand]) -> Change:
     """``save_agent`` unless the agent is already exactly so (it would rewrite the row)."""
-    user = User.objects.filter(email=spec.email).select_related("agent").first()
+    user = User.objects.filter(email=spec.email).select_related("agent__brand").first()
     agent = getattr(user, "agent", None) if user else None
-    if agent is not None:
+    brand = brands.get(spec.brand) if spec.brand else None
+    if user is not None and agent is not None:
         teams = set(agent.teams.values_list("slug", flat=True))
-        if user.name == spec.name and agent.level == spec.level and teams == set(spec.teams):
+        if (
+            user.name == spec.name
+            and agent.level == spec.level
+            and teams == set(spec.teams)
+            and agent.brand == brand
+            and agent.all_brands == spec.all_brands
+        ):
             return Change.UNCHANGED
-    save_agent(name=spec.name, email=spec.email, level=spec.level, teams=spec.teams)
+    save_agent(
+        name=spec.name,
+        email=spec.email,
+        level=spec.level,
+        teams=spec.teams,
+        brand=brand,
+        all_brands=spec.all_brands,
+    )
     return Change.CREATED if agent is None else Change.UPDATED
 
 

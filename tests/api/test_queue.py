@@ -113,7 +113,7 @@ def test_a_case_and_the_directory_cost_constant_queries(
     for i in range(10):
         services.post_reply(case, author=world.agent, body=f"reply {i}", notify=False)
 
-    with django_assert_max_num_queries(5):  # token, case, clocks, messages, events
+    with django_assert_max_num_queries(6):  # token, case, clocks, messages, files, events
         agent_api.get(f"/cases/{case.pk}")
     with django_assert_max_num_queries(4):
         agent_api.get("/contacts")

@@ -7,8 +7,7 @@ import pytest
 from django.test import Client
 
 from supportdesk.accounts.services import issue_token
-from supportdesk.billing.models import TimeEntry
-from supportdesk.plans.models import HourPack
+from supportdesk.billing.models import HourPack, TimeEntry
 from supportdesk.world.history import HistoryError, import_history
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,9 @@ from django.urls import reverse
 
 from supportdesk.billing import context as billing_context
 from supportdesk.billing import services
-from supportdesk.billing.models import TimeEntry
+from supportdesk.billing.choices import PackKind
+from supportdesk.billing.models import HourPack, TimeEntry
 from supportdesk.billing.pdf import FONT_DIRS, transliterate
-from supportdesk.plans.choices import PackKind
-from supportdesk.plans.models import HourPack
 from tests.billing.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +56,7 @@ def test_json_has_exactly_the_issues_shape(march):
                 "billed_in_hours_minutes": 15,
                 "billed_out_of_hours_minutes": 30,
                 "billable": True,
+                "long_entry": False,
             },
             {
                 "case": "WP-1",
@@ -68,6 +68,7 @@ def test_json_has_exactly_the_issues_shape(march):
                 "billed_in_hours_minutes": 0,
                 "billed_out_of_hours_minutes": 0,
                 "billable": False,
+                "long_entry": False,
             },
         ],
         "drawn": {"monthly": 0, "single": 30, "credit": 0},
@@ -94,6 +95,7 @@ def test_csv_carries_the_same_statement(march):
         "15",
         "30",
         "true",
+        "false",
     ]
     assert ["overage", "0", "15", "0.00", "22.50", "22.50"] in rows
     assert ["drawn", "0", "30", "0"] in rows

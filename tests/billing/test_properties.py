@@ -11,14 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supportdesk.accounts.models import Agent, Organization, User
-from supportdesk.billing.models import TimeEntry
+from supportdesk.billing.choices import PackKind
+from supportdesk.billing.models import BreachCredit, HourPack, TimeEntry
 from supportdesk.billing.periods import IsoClock
 from supportdesk.billing.render import as_dict
 from supportdesk.billing.statement import build_statement, minutes_of_hours
 from supportdesk.plans import models as plan_models
-from supportdesk.plans.choices import PackKind
-from supportdesk.plans.models import BusinessCalendar, Contract, HourPack, Plan
-from supportdesk.tickets.models import BreachCredit, Case
+from supportdesk.plans.models import BusinessCalendar, Contract, Plan
+from supportdesk.tickets.models import Case
 from tests.billing import oracle
 
 pytestmark = pytest.mark.django_db

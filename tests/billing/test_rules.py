@@ -8,12 +8,11 @@ from decimal import Decimal
 import pytest
 
 from supportdesk.billing import services
+from supportdesk.billing.choices import PackKind
+from supportdesk.billing.models import BreachCredit, HourPack
 from supportdesk.billing.render import as_dict
 from supportdesk.billing.statement import build_statement
-from supportdesk.plans.choices import PackKind
-from supportdesk.plans.models import HourPack
 from supportdesk.tickets import services as case_services
-from supportdesk.tickets.models import BreachCredit
 from tests.billing.conftest import at, new_case
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 
 from supportdesk.accounts.services import save_agent
 from supportdesk.billing import services
+from supportdesk.billing.choices import PackKind
 from supportdesk.billing.errors import BillingError, BillingErrorCode
 from supportdesk.billing.models import TimeEntry
-from supportdesk.plans.choices import PackKind
 from tests.billing.conftest import at
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,12 @@ used; this writes the file database the server reads and prints what it made as 
 import json
 import os
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 PASSWORD = "Browser-test-pass-42"
+#: WebPlug's lines: the priority line (24/7, designated in Cliente B's contract) and the main
+#: line on Lisbon hours; João takes calls on his mobile, extension 101.
+PRIORITY_LINE, MAIN_LINE, JOAO_PHONE = "+351210000247", "+351210000100", "+351911000001"
 
 ZOOM_DEFINITIONS = {
     "P1": "The service is down or critically impaired and there is no workaround. "
@@ -53,6 +56,11 @@ def base() -> dict:
         priority_definitions=ZOOM_DEFINITIONS,
         entitlements=ZOOM_ENTITLEMENTS,
         targets=[
+            # WebPlug's headline promise: answered within 5 minutes through the priority line.
+            TargetSpec("first_response", within=timedelta(minutes=5), channels=["phone"],
+                       designated=True, around_the_clock=True),
+            TargetSpec("restoration", within=timedelta(hours=1), channels=["phone"],
+                       designated=True, around_the_clock=True),
             TargetSpec("first_response", within=timedelta(minutes=30), priorities=["P1"],
                        around_the_clock=True),
             TargetSpec("first_response", within=timedelta(hours=4)),
@@ -64,6 +72,7 @@ def base() -> dict:
     )  # fmt: skip
     for user in (world.admin.user, world.member.user, world.outsider.user):
         save_preferences(user, timezone_name="Europe/Lisbon", language="")
+    phone_lines(world)
     save_preferences(world.agent, timezone_name="Europe/Warsaw", language="")
 
     now = timezone.now()
@@ -100,6 +109,41 @@ def base() -> dict:
     )  # fmt: skip
     made["waiting"], made["sms"] = waiting.pk, sms.pk
     return {"password": PASSWORD, "cases": made, "outsider_case": made["VPN drops every hour"]}
+
+
+def phone_lines(world) -> None:
+    from supportdesk.accounts.models import Agent
+    from supportdesk.channels.voice.choices import AfterHours, OptionKind
+    from supportdesk.channels.voice.services import (
+        OptionSpec,
+        save_agent_line,
+        save_menu,
+        save_number,
+        save_options,
+    )
+    from supportdesk.plans.services import save_contract
+
+    menu, _ = save_menu(
+        "main",
+        greeting={"pt": "Bem-vindo ao suporte WebPlug.", "en": "Welcome to WebPlug support."},
+    )
+    save_options(menu, [
+        OptionSpec("1", OptionKind.TEAM, {"pt": "Suporte técnico", "en": "Technical support"},
+                   team="geral"),
+        OptionSpec("3", OptionKind.EXTENSION, {"pt": "Extensão", "en": "Extension"}),
+        OptionSpec("9", OptionKind.VOICEMAIL, {"pt": "Deixar mensagem", "en": "Leave a message"}),
+    ])  # fmt: skip
+    lines = [
+        (PRIORITY_LINE, "WebPlug priority line", None, False),
+        (MAIN_LINE, "WebPlug main line", world.calendar, True),
+    ]
+    for number, name, calendar, public in lines:
+        save_number(
+            number, name=name, language="pt", calendar=calendar, menu=menu,
+            after_hours=AfterHours.VOICEMAIL, country="PT", public=public,
+        )  # fmt: skip
+    save_agent_line(Agent.objects.get(user=world.agent), phone=JOAO_PHONE, extension="101")
+    save_contract(world.org, world.plan, start=date(2020, 1, 1), designated_phone=PRIORITY_LINE)
 
 
 def breached() -> dict:

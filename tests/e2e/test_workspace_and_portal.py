@@ -80,7 +80,8 @@ def test_customer_and_agent_round_trip(new_page, server):
     agent.get_by_role("button", name="Send").click()
     agent.wait_for_load_state()
     assert agent.locator(".msg.note").count() == 1
-    assert agent.locator(".clock").first.locator(".left").inner_text() == "met"
+    met = agent.locator(".clock").first.locator(".left").inner_text()
+    assert re.fullmatch(r"met (29|30) m before its target", met), met
     screenshot(agent, "case-en")
 
     # The customer sees the reply (not the note) and the first-response clock met.

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from supportdesk.knowledge import services
+from supportdesk.knowledge import records, services
 from supportdesk.knowledge.choices import ArticleStatus, Visibility
 from supportdesk.knowledge.models import Article, ArticleRevision, IndexState
 
@@ -81,7 +81,7 @@ def test_a_file_with_errors_changes_nothing_and_names_each_bad_record(tmp_path):
     ]
     with pytest.raises(CommandError):
         call_command("kb_import", str(write(tmp_path, bad)))
-    problems = services.validate_records(bad)
+    problems = records.validate_records(bad)
     where = {(p.index, p.key) for p in problems}
     assert {(1, "no lang"), (3, "dup"), (4, ""), (5, "vis")} <= where
     messages = " ".join(str(p) for p in problems)

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from supportdesk.billing.models import BreachCredit
 from supportdesk.tickets import services
-from supportdesk.tickets.models import BreachCredit, Event, OutboundMessage
+from supportdesk.tickets.models import Event, OutboundMessage
 
 
 def utc(*args) -> datetime:

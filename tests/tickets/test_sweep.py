@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection, connections
 
+from supportdesk.billing.models import BreachCredit
 from supportdesk.tickets import services
-from supportdesk.tickets.models import BreachCredit, Event, SlaClock
+from supportdesk.tickets.models import Event, SlaClock
 
 
 def open_cases(world, n: int) -> None:

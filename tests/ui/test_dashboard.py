@@ -29,7 +29,7 @@ def march(world):
 
 @pytest.mark.django_db
 def test_report_counts_cases_clocks_and_percentiles(march):
-    report = dashboard.build(date(2026, 3, 1), UTC)
+    report = dashboard.build(date(2026, 3, 1), UTC, march.agent)
     (row,) = report.rows
     assert (row.name, row.cases) == ("Priority", 2)
     # quick: first response met, restoration breached; slow: both breached.

@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from supportdesk.accounts.models import Agent, Contact, Organization, RegisteredAddress, Team, User
-from supportdesk.plans.models import BusinessCalendar, Contract, HourPack, Plan, SlaTarget
+from supportdesk.billing.models import HourPack
+from supportdesk.plans.models import BusinessCalendar, Contract, Plan, SlaTarget
 from supportdesk.world.loader import load_file
 
 SAMPLE = Path(__file__).with_name("sample_world.yaml")

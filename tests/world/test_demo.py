@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from supportdesk.accounts.models import Organization, User
+from supportdesk.billing.models import BreachCredit
 from supportdesk.plans.models import Plan
-from supportdesk.tickets.models import BreachCredit, Case, SlaClock
+from supportdesk.tickets.models import Case, SlaClock
 from supportdesk.world.demo import DEMO_WORLD, demo_logins
 from supportdesk.world.loader import load_file
 from tests.world.conftest import Writes, snapshot

@@ -14,7 +14,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from supportdesk.tickets.models import BreachCredit, Case, Event, Message, SlaClock
+from supportdesk.billing.models import BreachCredit
+from supportdesk.tickets.models import Case, Event, Message, SlaClock
 from supportdesk.world.history import HistoryError, import_history
 from supportdesk.world.inspect import case_summary
 

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from supportdesk.accounts.models import Agent, Contact, Organization
-from supportdesk.plans.models import BusinessCalendar, Contract, HourPack, Plan
+from supportdesk.billing.models import HourPack
+from supportdesk.plans.models import BusinessCalendar, Contract, Plan
 from supportdesk.plans.services import Change
 from supportdesk.world.loader import load_text
 from supportdesk.world.source import SourceError
@@ -270,6 +271,12 @@ BAD_FILES = {
         5,
         "calendars.pt-lisbon.country",
         '"XX" is not a country code',
+    ),
+    "country as a list": (
+        SAMPLE.read_text().replace("country: PT", "country: [PT]"),
+        5,
+        "calendars.pt-lisbon.country",
+        "expected text, got a list",
     ),
     "within and business_days": (
         SAMPLE.read_text().replace(

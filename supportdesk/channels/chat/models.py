@@ -8,19 +8,25 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.accounts.access import Action, RestrictedQuerySet
 from supportdesk.accounts.models import Contact, User
 from supportdesk.channels.chat.choices import ConversationState, Sender
 from supportdesk.tickets.models import Case
 
 
-class ConversationQuerySet(models.QuerySet["Conversation"]):
-    def visible_to(self, user: User | None) -> "ConversationQuerySet":
-        """Agents see every conversation that reached a person; customers their own."""
-        if user is None or not user.is_authenticated:
+class ConversationQuerySet(RestrictedQuerySet["Conversation"]):
+    """Agents see the conversations that reached a person, on their brand's cases; customers
+    their own."""
+
+    brand_path = "case__brand"
+
+    def for_desk(self, user: User, action: Action) -> "ConversationQuerySet":
+        return super().for_desk(user, action).exclude(state=ConversationState.BOT)
+
+    def for_contact(self, contact: Contact, action: Action) -> "ConversationQuerySet":
+        if contact.user_id is None:  # no login, no chats of their own (not every visitor's)
             return self.none()
-        if user.is_agent:
-            return self.exclude(state=ConversationState.BOT)
-        return self.filter(user=user)
+        return self.filter(user_id=contact.user_id)
 
     def waiting(self) -> "ConversationQuerySet":
         return self.filter(state=ConversationState.WAITING).order_by("handed_off_at", "pk")

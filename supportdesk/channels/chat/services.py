@@ -4,7 +4,8 @@ Hand-off rule: a customer whose plan gives live chat to their role (``chat_l1`` 
 in the plan's entitlements) waits for an agent in a live conversation; anyone else gets a case
 with the transcript, answered like any case. Either way the conversation is on a case, opened
 through ``tickets.services.open_case`` (channel ``chat``), and every later message is mirrored
-onto it, so nothing said in the chat is lost.
+onto it, so nothing said in the chat is lost. A customer whose role the plan does not give
+the chatbot skips the assistant: their first message goes to a person by the same rule.
 """
 
 import contextlib
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -23,7 +25,10 @@ from supportdesk.accounts.models import Contact, User
 from supportdesk.channels.chat.choices import HANDED_OFF, ConversationState, Sender
 from supportdesk.channels.chat.models import ChatMessage, Conversation
 from supportdesk.knowledge import chatbot
-from supportdesk.plans.models import Contract, Plan
+from supportdesk.plans.choices import Entitlement as Key
+from supportdesk.plans.choices import Way
+from supportdesk.plans.entitlements import channel_access, may, plan_of
+from supportdesk.plans.models import Plan
 from supportdesk.tickets import services as cases
 from supportdesk.tickets.choices import Level
 from supportdesk.tickets.errors import CaseError
@@ -45,31 +50,24 @@ class Entitlement:
 
 
 def current_plan(contact: Contact, at: datetime | None = None) -> Plan | None:
-    """The plan of the contact's organization's contract active today (in the plan's zone)."""
-    at = at or timezone.now()
-    for contract in (
-        Contract.objects.filter(organization_id=contact.organization_id)
-        .select_related("plan", "plan__calendar", "calendar")
-        .order_by("-start")
-    ):
-        if contract.active_on(at.astimezone(ZoneInfo(contract.business_calendar.timezone)).date()):
-            return contract.plan
-    return None
+    """The plan of the contract in force for the contact's organization."""
+    return plan_of(contact, at)
 
 
 def entitlement(contact: Contact | None, at: datetime | None = None) -> Entitlement:
-    """Whether this contact may chat with a person, and at which level."""
+    """Whether this contact may chat with a person, and at which level (the plan's matrix)."""
     if contact is None:
         return Entitlement(None, False, Level.L1)
     plan = current_plan(contact, at)
-    if plan is None:
-        return Entitlement(None, False, Level.L1)
-    granted = plan.entitlements or {}
-    if contact.role in granted.get("chat_l1", []):
-        return Entitlement(plan, True, Level.L1)
-    if contact.role in granted.get("chat_l2", []):
-        return Entitlement(plan, True, Level.L2)
-    return Entitlement(plan, False, Level.L1)
+    access = channel_access(plan, contact.role, Way.CHAT)
+    return Entitlement(plan, access.level is not None, access.level or Level.L1)
+
+
+def _assistant_serves(conversation: Conversation, at: datetime) -> bool:
+    """Visitors and customers whose plan gives their role the chatbot get its answers; any
+    other customer's message goes straight to a person."""
+    contact = conversation.contact
+    return contact is None or may(current_plan(contact, at), contact.role, Key.CHATBOT)
 
 
 def _locked(conversation: Conversation) -> Conversation:
@@ -96,13 +94,13 @@ def _touch(conversation: Conversation, at: datetime, *fields: str) -> None:
 
 def start(
     *,
-    user: User | None = None,
+    user: User | AnonymousUser | None = None,
     session_key: str = "",
     language: str = "",
     at: datetime | None = None,
 ) -> Conversation:
     at = at or timezone.now()
-    if user is not None and not user.is_authenticated:
+    if user is None or not user.is_authenticated:
         user = None
     contact = user.contact_or_none if user is not None else None
     return Conversation.objects.create(
@@ -153,6 +151,8 @@ def customer_says(
             _mirror_customer(conversation, body, at)
             _touch(conversation, at)
             return [said]
+        if not _assistant_serves(conversation, at):
+            return [said, *_hand_off(conversation, at, asked=True)]
     reply = chatbot.ask(body, user=conversation.user, fallback_lang=conversation.language or None)
     with transaction.atomic():
         conversation = _locked(conversation)
@@ -192,12 +192,13 @@ def transcript(conversation: Conversation) -> str:
     zone = ZoneInfo(conversation.user.timezone if conversation.user else "UTC")
     lines = []
     for message in conversation.messages.select_related("author").order_by("pk"):
-        who = {
+        names: dict[str, str] = {
             Sender.CUSTOMER: str(conversation.contact or conversation.user or _("Visitor")),
             Sender.BOT: _("Assistant"),
             Sender.AGENT: str(message.author or _("Agent")),
             Sender.SYSTEM: _("Desk"),
-        }[message.sender]
+        }
+        who = names[message.sender]
         stamp = message.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         body = message.body
         if message.sender == Sender.BOT and message.data and message.data.get("answer"):
@@ -236,8 +237,6 @@ def _hand_off(conversation: Conversation, at: datetime, *, asked: bool) -> list[
             actor=conversation.user,
             at=at,
         )
-        if right.level == Level.L2:
-            case = cases.assign(case, level=Level.L2, actor=None, at=at)
         conversation.case = case
         conversation.handed_off_at = at
         if right.live:
@@ -363,7 +362,7 @@ def messages_after(conversation: Conversation, after: int = 0, viewer: User | No
     return conversation.messages.filter(pk__gt=after).select_related("author").order_by("pk")
 
 
-def for_owner(pk: int, user: User | None, session_key: str) -> Conversation | None:
+def for_owner(pk: int, user: User | AnonymousUser | None, session_key: str) -> Conversation | None:
     """The conversation with this id if it belongs to this person (or anonymous session)."""
     owned = (
         Q(user=user)

@@ -5,9 +5,7 @@ other side within about a second, with no page reload and no socket server to ru
 """
 
 from datetime import timedelta
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from supportdesk.accounts.access import AuthenticatedHttpRequest, agent_required
 from supportdesk.channels.chat import services
 from supportdesk.channels.chat.choices import ConversationState, Sender
 from supportdesk.channels.chat.models import ChatMessage, Conversation
@@ -23,19 +22,8 @@ from supportdesk.channels.chat.models import ChatMessage, Conversation
 WAITING_TOO_LONG = timedelta(minutes=2)
 
 
-def agent_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_agent:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def message_json(message: ChatMessage, conversation: Conversation) -> dict:
-    names = {
+    names: dict[str, str] = {
         Sender.CUSTOMER: str(conversation.contact or conversation.user or _("Visitor")),
         Sender.BOT: _("Assistant"),
         Sender.AGENT: str(message.author or _("Agent")),
@@ -59,7 +47,7 @@ def state_json(conversation: Conversation, after: int) -> dict:
         "conversation": conversation.pk,
         "state": conversation.state,
         "state_label": conversation.get_state_display(),
-        "case": conversation.case.label if conversation.case_id else None,
+        "case": conversation.case.label if conversation.case is not None else None,
         "messages": [message_json(m, conversation) for m in messages],
     }
 
@@ -148,15 +136,18 @@ def leave(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @agent_required
-def desk_list(request: HttpRequest) -> HttpResponse:
+def desk_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Waiting chats (oldest first), the agent's live ones, and other live ones."""
     base = Conversation.objects.select_related("contact__organization", "case", "agent")
     now = timezone.now()
     waiting = list(base.waiting())
-    for conversation in waiting:
-        conversation.waiting_long = now - conversation.handed_off_at > WAITING_TOO_LONG
     context = {
         "waiting": waiting,
+        "late": {
+            c.pk
+            for c in waiting
+            if c.handed_off_at is not None and now - c.handed_off_at > WAITING_TOO_LONG
+        },
         "mine": list(base.filter(state=ConversationState.LIVE, agent=request.user)),
         "others": list(base.filter(state=ConversationState.LIVE).exclude(agent=request.user)[:50]),
     }
@@ -165,7 +156,7 @@ def desk_list(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def desk_chat(request: HttpRequest, pk: int) -> HttpResponse:
+def desk_chat(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     conversation = get_object_or_404(
         Conversation.objects.visible_to(request.user).select_related(
             "contact__organization", "case", "agent"
@@ -178,14 +169,14 @@ def desk_chat(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_required
 @require_GET
-def desk_messages(request: HttpRequest, pk: int) -> JsonResponse:
+def desk_messages(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     conversation = get_object_or_404(Conversation.objects.visible_to(request.user), pk=pk)
     return JsonResponse(state_json(conversation, _after(request)))
 
 
 @agent_required
 @require_POST
-def desk_take(request: HttpRequest, pk: int) -> HttpResponse:
+def desk_take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     conversation = get_object_or_404(Conversation.objects.visible_to(request.user), pk=pk)
     try:
         services.take(conversation, request.user)
@@ -200,7 +191,7 @@ def desk_take(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_required
 @require_POST
-def desk_send(request: HttpRequest, pk: int) -> HttpResponse:
+def desk_send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     conversation = get_object_or_404(Conversation.objects.visible_to(request.user), pk=pk)
     try:
         services.agent_says(conversation, request.user, request.POST.get("message", ""))
@@ -212,7 +203,7 @@ def desk_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_required
 @require_POST
-def desk_close(request: HttpRequest, pk: int) -> HttpResponse:
+def desk_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     conversation = get_object_or_404(Conversation.objects.visible_to(request.user), pk=pk)
     services.close(conversation, by=request.user)
     return redirect("desk_chats")

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.channels.email.intake import release
@@ -17,26 +18,25 @@ from supportdesk.channels.email.models import (
 
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
-    list_display = ["address", "name", "is_default", "imap_enabled", "last_polled_at"]
+    list_display = ["address", "name", "brand", "is_default", "imap_enabled", "last_polled_at"]
     readonly_fields = ["last_polled_at", "last_poll_error"]
 
 
 class AttachmentInline(admin.TabularInline):
     model = EmailAttachment
-    fields = ["filename", "content_type", "size", "inline", "download"]
-    readonly_fields = fields
+    readonly_fields = ("filename", "content_type", "size", "inline", "download")
+    fields = readonly_fields
     extra = 0
     can_delete = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("data")
 
     @admin.display(description=_("file"))
     def download(self, obj: EmailAttachment) -> str:
         if obj.omitted:
-            return _("not stored (over the size limit)")
+            return gettext("not stored (over the size limit)")
         return format_html(
-            '<a href="{}">{}</a>', reverse("email_attachment", args=[obj.pk]), _("download")
+            '<a href="{}">{}</a>',
+            reverse("attachment", args=[obj.attachment_id]),
+            gettext("download"),
         )
 
 

@@ -6,6 +6,11 @@
    threaded onto a case or opens one, through ``tickets.services`` only;
 3. whatever goes wrong in step 2 short of the database going away leaves a case marked for
    review with the raw message attached, never an exception in a log.
+
+Step 2 runs under a claim of the stored message (a conditional UPDATE with a lease, checked
+again inside the delivering transaction), so the MTA's retry, an IMAP refetch and any number
+of sweeps deliver each message once; a worker that dies mid-delivery leaves it to the next
+sweep when its lease ends.
 """
 
 import hashlib
@@ -18,6 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +41,8 @@ from supportdesk.channels.email.models import (
     Source,
 )
 from supportdesk.channels.email.text import fold
-from supportdesk.tickets import services
+from supportdesk.db import writing
+from supportdesk.tickets import attachments, services
 from supportdesk.tickets.choices import Channel, OutboxStatus
 from supportdesk.tickets.errors import CaseError
 from supportdesk.tickets.models import Case, Message, OutboundMessage
@@ -115,37 +122,128 @@ def store(
         return existing.get(message_id=message_id, sha256=digest)
 
 
-def process(email: InboundEmail, *, now: datetime | None = None) -> Outcome:
-    """Parse and deliver a stored message; a failure short of the database makes a review case."""
+def hold_oversized(
+    head: bytes, *, size: int, recipient: str = "", now: datetime | None = None
+) -> InboundEmail:
+    """Keep the header block of a message refused for its size (``size`` bytes; its sender
+    gets the MTA's bounce), held, so the desk can still see who sent what, and when."""
     now = now or timezone.now()
-    try:
-        parsed = parse(bytes(email.raw))
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception as exc:
-        log.exception("message %s could not be parsed", email.pk)
-        return _review(email, None, exc, now)
-    try:
-        with transaction.atomic():
-            return _deliver(email, parsed, now)
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception as exc:
-        log.exception("message %s could not be delivered", email.pk)
-        return _review(email, parsed, exc, now)
+    parsed = parse(head)
+    with writing():
+        email = store(head, recipient=recipient, now=now)
+        if email.status != IntakeStatus.RECEIVED:
+            return email  # the same refusal again
+        _finish(
+            email,
+            IntakeStatus.HELD,
+            now,
+            hold_reason=HoldReason.TOO_LARGE,
+            size=size,
+            from_address=parsed.from_address,
+            from_name=parsed.from_name,
+            subject=parsed.subject[:300],
+        )
+    return email
+
+
+def process(email: InboundEmail, *, now: datetime | None = None) -> Outcome:
+    """Parse and deliver a stored message; a failure short of the database makes a review case.
+
+    The message is claimed first, so that a sweep and the MTA's re-delivery of the same
+    message, or two sweeps, deliver it once: whoever loses the claim answers with what became
+    of it, or "received" while the other is still at it."""
+    lease = _claim(email)
+    outcome = None if lease is None else _process(email, lease, now or timezone.now())
+    return outcome or _taken(email)
 
 
 def process_pending(older_than: timedelta = timedelta(minutes=5), limit: int = 100) -> int:
-    """Finish messages stored but never processed (a crash between the two steps)."""
-    cutoff = timezone.now() - older_than
-    pending = list(
-        InboundEmail.objects.filter(status=IntakeStatus.RECEIVED, received_at__lt=cutoff)
+    """Finish messages stored but never processed (a crash between the two steps, or during
+    a delivery whose claim has lapsed); returns how many this worker delivered."""
+    clock = timezone.now()
+    pending = (
+        _claimable(clock)
+        .filter(received_at__lt=clock - older_than)
         .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
+        .defer("raw", "text", "html")[:limit]
     )
-    for pk in pending:
-        process(InboundEmail.objects.get(pk=pk))
-    return len(pending)
+    delivered = 0
+    for email in pending:
+        lease = _claim(email)
+        if lease is not None and _process(email, lease, timezone.now()) is not None:
+            delivered += 1
+    return delivered
+
+
+def _process(email: InboundEmail, lease: datetime, now: datetime) -> Outcome | None:
+    """Deliver a message this worker has claimed; None if its claim lapsed and another took it."""
+    try:
+        parsed = parse(bytes(email.raw))
+    except TRANSIENT_ERRORS:
+        _unclaim(email, lease)
+        raise
+    except Exception as exc:
+        log.exception("message %s could not be parsed", email.pk)
+        return _review(email, None, exc, now, lease)
+    try:
+        with writing():
+            if not _still_claimed(email, lease):
+                return None
+            return _deliver(email, parsed, now)
+    except TRANSIENT_ERRORS:
+        _unclaim(email, lease)
+        raise
+    except Exception as exc:
+        log.exception("message %s could not be delivered", email.pk)
+        return _review(email, parsed, exc, now, lease)
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+
+def _claimable(clock: datetime):
+    return InboundEmail.objects.filter(status=IntakeStatus.RECEIVED).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lte=clock)
+    )
+
+
+def _claim(email: InboundEmail) -> datetime | None:
+    """Take ``email`` for this worker until the lease ends (a conditional UPDATE, committed);
+    None if it is delivered already or another worker holds it. The lease runs on the wall
+    clock whatever ``now`` the message is processed at: it measures how long a worker may
+    take."""
+    clock = timezone.now()
+    lease = clock + timedelta(seconds=settings.MAIL_INTAKE_LEASE_SECONDS)
+    with writing():
+        taken = _claimable(clock).filter(pk=email.pk).update(claimed_until=lease)
+    return lease if taken else None
+
+
+def _still_claimed(email: InboundEmail, lease: datetime) -> bool:
+    """Inside the delivering transaction: the claim is still this worker's. The UPDATE locks
+    the row until commit, so a worker that took over a lapsed claim cannot deliver too."""
+    return bool(
+        InboundEmail.objects.filter(
+            pk=email.pk, status=IntakeStatus.RECEIVED, claimed_until=lease
+        ).update(claimed_until=lease)
+    )
+
+
+def _taken(email: InboundEmail) -> Outcome:
+    """The answer for a message another worker has delivered, or is delivering now."""
+    email.refresh_from_db(fields=["status", "case"])
+    if email.status == IntakeStatus.RECEIVED:
+        return Outcome(IntakeStatus.RECEIVED, None, email.pk)
+    return outcome_of(email)
+
+
+def _unclaim(email: InboundEmail, lease: datetime) -> None:
+    """Give the message back at once when the database failed us, so the MTA's retry delivers
+    it; if the database is gone, the lease runs out instead."""
+    try:
+        InboundEmail.objects.filter(pk=email.pk, claimed_until=lease).update(claimed_until=None)
+    except TRANSIENT_ERRORS:
+        log.warning("message %s stays claimed until its lease ends", email.pk)
 
 
 # --- routing and identity ---------------------------------------------------------------------
@@ -224,29 +322,44 @@ def _may_follow(case: Case, sender: str, contact: Contact | None) -> bool:
 
 
 def _attachment_rows(email: InboundEmail, parsed: ParsedMail) -> tuple[list, list[str]]:
+    """A row per part, and a note for the message about each part too big to keep."""
     limit = settings.MAIL_MAX_ATTACHMENT_BYTES
     rows, notes = [], []
     for part in parsed.parts:
-        size = len(part.data)
-        over = size > limit
+        size, name = part.size, attachments.clean_name(part.filename)
         rows.append(
             EmailAttachment(
                 email=email,
-                filename=part.filename,
+                filename=name,
                 content_type=part.content_type,
                 content_id=part.content_id,
                 inline=part.inline,
                 size=size,
-                sha256=hashlib.sha256(part.data).hexdigest(),
-                data=None if over else part.data,
+                sha256=part.sha256,
             )
         )
-        if over:
+        if size > limit:
             notes.append(
                 _("[Attachment %(name)s (%(size)s) was not stored: over the %(limit)s limit.]")
-                % {"name": part.filename, "size": _size(size), "limit": _size(limit)}
+                % {"name": name, "size": _size(size), "limit": _size(limit)}
             )
     return rows, notes
+
+
+def _keep_files(
+    rows: list[EmailAttachment], parsed: ParsedMail, message: Message, now: datetime
+) -> None:
+    """Each part within the limit becomes an attachment of the case, under its message."""
+    for row, part in zip(rows, parsed.parts, strict=True):
+        if row.size <= settings.MAIL_MAX_ATTACHMENT_BYTES:
+            row.attachment = attachments.store_file(
+                message,
+                part.content(),
+                name=row.filename,
+                content_type=row.content_type,
+                at=now,
+            )
+    EmailAttachment.objects.bulk_create(rows)
 
 
 def _size(count: int) -> str:
@@ -258,16 +371,10 @@ def _size(count: int) -> str:
 
 
 def _body(parsed: ParsedMail, notes: list[str]) -> str:
+    """The message's text; its files are listed beside it on the case, not in it."""
     body = fold(parsed.text) if parsed.text else ""
-    shown = [p for p in parsed.parts if not p.inline]
-    if shown:
-        names = ", ".join(p.filename for p in shown[:20])
-        more = len(shown) - 20
-        body += "\n\n" + _("[Attached: %(names)s]") % {"names": names}
-        if more > 0:
-            body += " " + _("and %(count)s more") % {"count": more}
     if notes:
-        body += "\n" + "\n".join(notes)
+        body += "\n\n" + "\n".join(notes)
     return body.strip() or _("(no text)")
 
 
@@ -337,7 +444,7 @@ def _deliver(
         except CaseError:
             case = None  # a closed case stays closed: the customer's mail opens a new one
     status = IntakeStatus.JOINED
-    if case is None:
+    if case is None or message is None:
         status = IntakeStatus.NEW
         case = services.open_case(
             subject=parsed.subject,
@@ -348,9 +455,10 @@ def _deliver(
             received_via=recipient,
             identify_sender=trusted,
             at=now,
+            brand=mailbox.brand if mailbox is not None else None,
         )
-        message = Message.objects.filter(case=case).order_by("id").first()
-    EmailAttachment.objects.bulk_create(rows)
+        message = Message.objects.filter(case=case).earliest("id")
+    _keep_files(rows, parsed, message, now)
     outcome = _finish(email, status, now, case=case, case_message=message)
     if status == IntakeStatus.NEW and not released and _acknowledged(case, trusted):
         outgoing.acknowledge(case, answering=parsed, mailbox=mailbox, at=now)
@@ -459,11 +567,13 @@ def _bounce(email: InboundEmail, parsed: ParsedMail, now: datetime) -> Outcome:
 
 
 def _review(
-    email: InboundEmail, parsed: ParsedMail | None, exc: Exception, now: datetime
-) -> Outcome:
+    email: InboundEmail, parsed: ParsedMail | None, exc: Exception, now: datetime, lease: datetime
+) -> Outcome | None:
     """A case a person must look at, with the raw message attached: the message is not lost."""
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    with transaction.atomic():
+    with writing():
+        if not _still_claimed(email, lease):
+            return None
         email.refresh_from_db(fields=["status"])
         subject = (parsed.subject if parsed else "") or _("Message that could not be read")
         body = _(
@@ -481,6 +591,7 @@ def _review(
             identify_sender=False,
             needs_review=True,
             at=now,
+            brand=email.mailbox.brand if email.mailbox is not None else None,
         )
         message = Message.objects.filter(case=case).order_by("id").first()
         email.error = detail[:5000]

@@ -5,10 +5,20 @@ Headers are taken raw and decoded here (bogus charsets, 8-bit bytes, encoded wor
 address's local part, which the package silently accepts as a plain address). Parts are
 walked by hand so that ``message/rfc822`` stays one attachment, every leaf is decoded with a
 charset fallback, and nothing a weird part does (``KeyError``, ``LookupError``) escapes.
+
+Memory stays bounded for large mail: before the package sees a message, each large leaf body
+is decoded, a block at a time, into a temporary file and replaced by a marker line (``_lift``),
+so the package parses a skeleton of headers and small parts, and a 30 MB attachment is never
+held whole, nor as the package's 400,000 line strings.
 """
 
+import binascii
 import email.utils
+import hashlib
+import io
 import re
+import secrets
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -17,6 +27,10 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
 from functools import lru_cache
+from typing import IO
+
+from django.core.files import File
+from django.core.files.base import ContentFile
 
 from supportdesk.channels.email.text import (
     decode_bytes,
@@ -51,15 +65,74 @@ _HEADER_MSGID = re.compile(
 _BAD_ADDRESS = re.compile(r"[\s\"'<>()\[\]\\,;:]|=\?|\?=|[^\x21-\x7e]")
 
 
+#: A leaf body over this size is decoded to a temporary file while the message is read.
+LARGE_BODY = 256 * 1024
+#: How much of a large body is decoded at a time.
+_BLOCK = 64 * 1024
+#: Transfer encodings decoded here exactly as the package would (uuencode is left to it).
+_STREAMED_ENCODINGS = frozenset({"", "7bit", "8bit", "binary", "base64", "quoted-printable"})
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/=]")
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+class Spool:
+    """A part's body, decoded into a temporary file as the message was read; its size and
+    SHA-256 are counted on the way, so nothing needs it whole in memory."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (lives with the part)
+        self.size = 0
+        self._digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.size += len(data)
+        self._digest.update(data)
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def read(self) -> bytes:
+        self.file.seek(0)
+        return self.file.read()
+
+    def open(self) -> File:
+        self.file.seek(0)
+        content = File(self.file)
+        content.size = self.size
+        return content
+
+
 @dataclass
 class Part:
-    """An attachment, inline image, forwarded message or anything that is not the body."""
+    """An attachment, inline image, forwarded message or anything that is not the body: its
+    bytes, or a ``Spool`` when it is large."""
 
     filename: str
     content_type: str
-    data: bytes
+    body: bytes | Spool
     content_id: str = ""
     inline: bool = False
+
+    @property
+    def data(self) -> bytes:
+        """The whole body in memory; the desk stores ``content()`` instead."""
+        return self.body.read() if isinstance(self.body, Spool) else self.body
+
+    @property
+    def size(self) -> int:
+        return self.body.size if isinstance(self.body, Spool) else len(self.body)
+
+    @property
+    def sha256(self) -> str:
+        if isinstance(self.body, Spool):
+            return self.body.sha256
+        return hashlib.sha256(self.body).hexdigest()
+
+    def content(self) -> File:
+        """The body as a file to store, read from its temporary file when it has one."""
+        return self.body.open() if isinstance(self.body, Spool) else ContentFile(self.body)
 
 
 @dataclass
@@ -188,13 +261,26 @@ def _defective(address: str) -> bool:
 
 
 class _Walk:
-    def __init__(self) -> None:
+    def __init__(self, lifted: dict[str, Spool] | None = None) -> None:
         self.texts: list[str] = []
         self.htmls: list[str] = []
         self.parts: list[Part] = []
         self.status_blocks: list[dict[str, list[str]]] = []
         self.original_ids: list[str] = []
         self.forwarded: list[bytes] = []
+        self.lifted = lifted or {}
+
+    def spool(self, part: Message) -> Spool | None:
+        """The temporary file holding this leaf's body, if ``_lift`` took it out."""
+        if not self.lifted:
+            return None
+        payload = _safe(part.get_payload, None)
+        return self.lifted.get(payload.strip()) if isinstance(payload, str) else None
+
+    def payload(self, part: Message) -> bytes:
+        """A leaf's decoded body, from its temporary file or from the tree."""
+        spool = self.spool(part)
+        return spool.read() if spool is not None else _payload_bytes(part)
 
 
 def _safe(call, default):
@@ -320,7 +406,7 @@ def _walk(part: Message, walk: _Walk, depth: int = 0, skip_plain: bool = False) 
         if isinstance(payload, list):
             walk.status_blocks += [_raw_headers(block) for block in payload]
         else:
-            text = decode_bytes(_payload_bytes(part))
+            text = decode_bytes(walk.payload(part))
             for block in re.split(r"\r?\n\r?\n", text):
                 parsed = BytesParser(policy=POLICY).parsebytes(
                     block.encode("utf-8", "replace"), headersonly=True
@@ -328,9 +414,10 @@ def _walk(part: Message, walk: _Walk, depth: int = 0, skip_plain: bool = False) 
                 walk.status_blocks.append(_raw_headers(parsed))
         return
     if ctype in ("text/rfc822-headers", "text/global-headers"):
-        head = BytesParser(policy=POLICY).parsebytes(_payload_bytes(part), headersonly=True)
+        data = walk.payload(part)
+        head = BytesParser(policy=POLICY).parsebytes(data, headersonly=True)
         walk.original_ids += msg_ids(_raw_headers(head).get("message-id", [""])[0])
-        walk.parts.append(Part("headers.txt", ctype, _payload_bytes(part)))
+        walk.parts.append(Part("headers.txt", ctype, data))
         return
     if isinstance(payload, list):
         children = [c for c in payload if isinstance(c, Message)]
@@ -338,9 +425,9 @@ def _walk(part: Message, walk: _Walk, depth: int = 0, skip_plain: bool = False) 
             plain = next((c for c in children if _is_child_body(c, "text/plain")), None)
             rich = next((c for c in children if _is_child_body(c, "text/html")), None)
             if plain is not None and not skip_plain:
-                walk.texts.append(_leaf_text(plain, _payload_bytes(plain)))
+                walk.texts.append(_leaf_text(plain, walk.payload(plain)))
             if rich is not None:
-                walk.htmls.append(_leaf_text(rich, _payload_bytes(rich)))
+                walk.htmls.append(_leaf_text(rich, walk.payload(rich)))
             for child in children:
                 if child is not plain and child is not rich:
                     has_plain = plain is not None or skip_plain
@@ -349,10 +436,10 @@ def _walk(part: Message, walk: _Walk, depth: int = 0, skip_plain: bool = False) 
         for child in children:
             _walk(child, walk, depth + 1, skip_plain)
         return
-    data = _payload_bytes(part)
     if ctype.startswith("multipart/"):
         ctype = "text/plain"  # a multipart without a usable boundary: its text is the body
     if _is_body(part, ctype):
+        data = walk.payload(part)
         if ctype == "text/html":
             walk.htmls.append(_leaf_text(part, data))
         elif not skip_plain:
@@ -368,7 +455,7 @@ def _walk(part: Message, walk: _Walk, depth: int = 0, skip_plain: bool = False) 
         Part(
             name,
             clean(ctype)[:127],
-            data,
+            walk.spool(part) or _payload_bytes(part),
             clean(content_id)[:255],
             inline=disposition == "inline" or (disposition is None and bool(content_id)),
         )
@@ -451,9 +538,166 @@ def _tree(raw: bytes) -> Message:
     return msg
 
 
+class _Unliftable(Exception):
+    """A structure ``_lift`` cannot follow exactly as the package would: parse it whole."""
+
+
+def _without_linesep(line: bytes) -> bytes:
+    return line[:-2] if line.endswith(b"\r\n") else line.rstrip(b"\r\n")
+
+
+class _Body:
+    """One leaf body as it is read: kept in lines while small, decoded into a ``Spool`` a
+    block at a time once it is large."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self.lines: list[bytes] = []
+        self.buffered = 0
+        self.spool: Spool | None = None
+        self._carry = b""  # base64 characters short of a whole 4-character group
+
+    def add(self, line: bytes) -> None:
+        self.lines.append(line)
+        self.buffered += len(line)
+        if self.buffered > (LARGE_BODY if self.spool is None else _BLOCK):
+            self.spool = self.spool or Spool()
+            # The last line waits: the line break before a boundary belongs to the boundary.
+            block, self.lines = self.lines[:-1], self.lines[-1:]
+            self.buffered = len(self.lines[0])
+            self._decode(b"".join(block))
+
+    def finish(self, at_boundary: bool) -> None:
+        if at_boundary and self.lines:
+            self.lines[-1] = _without_linesep(self.lines[-1])
+        self._decode(b"".join(self.lines), final=True)
+        self.lines = []
+
+    def _decode(self, data: bytes, final: bool = False) -> None:
+        assert self.spool is not None
+        if self.encoding == "base64":
+            data = self._carry + _NOT_BASE64.sub(b"", data)
+            whole = len(data) - len(data) % 4
+            data, self._carry = data[:whole], data[whole:]
+            if final and len(self._carry) > 1:  # missing padding, as the package forgives
+                data += (self._carry + b"==")[:4]
+            try:
+                data = binascii.a2b_base64(data)
+            except binascii.Error:
+                raise _Unliftable from None
+        elif self.encoding == "quoted-printable":
+            data = binascii.a2b_qp(data)
+        self.spool.write(data)
+
+
+class _Lifter:
+    """Reads a message line by line, following its MIME structure as the package does
+    (boundaries of every enclosing multipart end a part), and writes a skeleton in which each
+    large leaf body is a marker line; the bodies go to temporary files."""
+
+    def __init__(self) -> None:
+        self.out = io.BytesIO()
+        self.lifted: dict[str, Spool] = {}
+        self._token = secrets.token_hex(8)  # a message cannot forge a marker
+        self._boundaries: list[tuple[re.Pattern[bytes], bool]] = []  # (line, is digest)
+        self._head: list[bytes] | None = []  # the header block being read, if any
+        self._body: _Body | None = None
+
+    def feed(self, line: bytes) -> None:
+        if self._head is not None:
+            if _HEADER_LINE.match(line) or (self._head and line[:1] in (b" ", b"\t")):
+                self._head.append(line)
+                return
+            if line.strip(b"\r\n"):
+                raise _Unliftable  # a header block not ended by an empty line
+            self._start_body(self._head)
+            self._head = None
+            self.out.write(line)
+            return
+        closing = self._boundary(line) if line.startswith(b"--") else None
+        if closing is not None:
+            self._end_body(at_boundary=True)
+            self.out.write(line)
+            self._head = None if closing else []
+            return
+        if self._body is not None:
+            self._body.add(line)
+        else:
+            self.out.write(line)
+
+    def close(self) -> bytes:
+        if self._head:
+            self.out.write(b"".join(self._head))
+        self._end_body(at_boundary=False)
+        return self.out.getvalue()
+
+    def _start_body(self, head: list[bytes]) -> None:
+        block = b"".join(head)
+        self.out.write(block)
+        headers = BytesParser(policy=POLICY).parsebytes(block, headersonly=True)
+        if self._boundaries and self._boundaries[-1][1]:
+            headers.set_default_type("message/rfc822")  # inside multipart/digest
+        maintype = headers.get_content_maintype()
+        if maintype == "multipart":
+            boundary = headers.get_boundary()
+            if boundary is None:
+                raise _Unliftable
+            try:
+                separator = re.escape(b"--" + boundary.encode("ascii"))
+            except UnicodeEncodeError:
+                raise _Unliftable from None
+            pattern = re.compile(separator + rb"(--)?[ \t]*(?:\r\n|\n)?\Z")
+            self._boundaries.append((pattern, headers.get_content_subtype() == "digest"))
+            return
+        encoding = str(headers.get("content-transfer-encoding", "")).strip().lower()
+        if maintype != "message" and encoding in _STREAMED_ENCODINGS:
+            self._body = _Body(encoding)
+
+    def _boundary(self, line: bytes) -> bool | None:
+        """None if ``line`` is no boundary of an open multipart; else whether it closes one
+        (inner multiparts end with it either way)."""
+        for level in range(len(self._boundaries) - 1, -1, -1):
+            match = self._boundaries[level][0].match(line)
+            if match:
+                del self._boundaries[level + 1 :]
+                if match[1]:
+                    self._boundaries.pop()
+                return bool(match[1])
+        return None
+
+    def _end_body(self, at_boundary: bool) -> None:
+        body, self._body = self._body, None
+        if body is None:
+            return
+        if body.spool is None:
+            self.out.write(b"".join(body.lines))
+            return
+        linesep = b"\r\n" if body.lines and body.lines[-1].endswith(b"\r\n") else b"\n"
+        body.finish(at_boundary)
+        marker = f"supportdesk-lifted-{self._token}-{len(self.lifted)}"
+        self.lifted[marker] = body.spool
+        self.out.write(marker.encode("ascii") + linesep)
+
+
+def _lift(raw: bytes) -> tuple[bytes, dict[str, Spool]]:
+    """``raw`` with its large leaf bodies taken out to temporary files (see ``_Lifter``), or
+    as it is when it is small or its structure is too odd to follow with certainty."""
+    if len(raw) <= LARGE_BODY or _LONE_CR.search(raw):
+        return raw, {}
+    lifter = _Lifter()
+    try:
+        for line in io.BytesIO(raw):
+            lifter.feed(line)
+        skeleton = lifter.close()
+    except _Unliftable:
+        return raw, {}
+    return (skeleton, lifter.lifted) if lifter.lifted else (raw, {})
+
+
 def parse(raw: bytes) -> ParsedMail:
     """Everything the desk needs from one message. Raises only on a bug, never on bad mail."""
-    msg = _tree(raw)
+    skeleton, lifted = _lift(raw)
+    msg = _tree(skeleton)
     headers = _raw_headers(msg)
     parsed = ParsedMail(headers=headers)
     parsed.defects = [type(d).__name__ for d in _safe(lambda: msg.defects, [])]
@@ -482,7 +726,7 @@ def parse(raw: bytes) -> ParsedMail:
     if parsed.date is not None and parsed.date.tzinfo is None:
         parsed.date = None
 
-    walk = _Walk()
+    walk = _Walk(lifted)
     _walk(msg, walk)
     text = "\n\n".join(t.strip("\n") for t in walk.texts if t.strip())
     html = "\n".join(walk.htmls)

@@ -7,7 +7,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.tickets.models import Case, Message, OutboundMessage
+from supportdesk.accounts.access import (
+    ALL_BRANDS,
+    Action,
+    RestrictedQuerySet,
+    brand_filter,
+    brand_scope,
+)
+from supportdesk.accounts.models import Brand, User
+from supportdesk.tickets.models import Attachment, Case, Message, OutboundMessage
 
 
 class Mailbox(models.Model):
@@ -15,6 +23,15 @@ class Mailbox(models.Model):
 
     name = models.CharField(_("name"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=254, unique=True)
+    brand = models.ForeignKey(
+        Brand,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mailboxes",
+        verbose_name=_("brand"),
+        help_text=_("The provider this address belongs to: mail from unknown senders is theirs."),
+    )
     is_default = models.BooleanField(
         _("default"),
         default=False,
@@ -97,6 +114,20 @@ class HoldReason(models.TextChoices):
     COMPLAINT = "complaint", _("abuse report")
     LOOP = "loop", _("mail from the desk itself")
     RATE_LIMIT = "rate_limit", _("sender over the rate limit")
+    TOO_LARGE = "too_large", _("message over the size limit, refused")
+
+
+class InboundEmailQuerySet(RestrictedQuerySet["InboundEmail"]):
+    """Agents read the raw mail of their brand's cases, and mail held before it became a case
+    when it came to their brand's address; customers never read raw mail."""
+
+    def for_desk(self, user: User, action: Action) -> "InboundEmailQuerySet":
+        scope = brand_scope(user)
+        if scope is ALL_BRANDS:
+            return self
+        on_case = Q(case__isnull=False) & brand_filter("case__brand", scope)
+        held = Q(case__isnull=True) & brand_filter("mailbox__brand", scope)
+        return self.filter(on_case | held)
 
 
 class InboundEmail(models.Model):
@@ -129,6 +160,10 @@ class InboundEmail(models.Model):
         "self", models.SET_NULL, null=True, blank=True, related_name="copies"
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    # A worker is delivering the message until then; if it dies, another may after.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    objects = InboundEmailQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -145,7 +180,8 @@ class InboundEmail(models.Model):
 
 
 class EmailAttachment(models.Model):
-    """A part of a message kept beside it; ``data`` is None when it was over the size limit."""
+    """A part of a message as the mail carried it. Its file is the case's attachment (one
+    storage for every channel); ``attachment`` is None when it was over the size limit."""
 
     email = models.ForeignKey(InboundEmail, models.CASCADE, related_name="attachments")
     filename = models.CharField(max_length=255, blank=True)
@@ -154,14 +190,16 @@ class EmailAttachment(models.Model):
     inline = models.BooleanField(default=False)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    data = models.BinaryField(null=True)
+    attachment = models.OneToOneField(
+        Attachment, models.SET_NULL, null=True, blank=True, related_name="email_part"
+    )
 
     def __str__(self) -> str:
         return self.filename or self.content_type
 
     @property
     def omitted(self) -> bool:
-        return self.data is None
+        return self.attachment_id is None
 
 
 class BouncedAddress(models.Model):

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from supportdesk.channels.email.mime import ParsedMail
 from supportdesk.channels.email.models import BouncedAddress, InboundEmail, IntakeStatus, Mailbox
 from supportdesk.plans.choices import Metric
+from supportdesk.plans.entitlements import who_may
 from supportdesk.tickets import outbox
-from supportdesk.tickets.choices import Channel
+from supportdesk.tickets.choices import CHANNEL_WAYS, Channel, Coverage
 from supportdesk.tickets.models import Case, OutboundMessage
 
 #: How many earlier Message-IDs a reply lists in References (the first one and the latest).
@@ -81,7 +82,8 @@ def _timezone(case: Case) -> ZoneInfo:
             pass
     if case.plan is not None:
         clock = case.clocks.exclude(calendar=None).select_related("calendar").first()
-        return ZoneInfo((clock.calendar if clock else case.plan.calendar).timezone)
+        calendar = clock.calendar if clock is not None else None
+        return ZoneInfo((calendar or case.plan.calendar).timezone)
     return ZoneInfo("UTC")
 
 
@@ -95,6 +97,21 @@ def _promise(case: Case) -> str:
     if clock.guaranteed and case.covered:
         return _("Under your support plan we will answer by %(when)s.") % {"when": when}
     return _("We expect to answer by %(when)s.") % {"when": when}
+
+
+def _not_entitled_advice(case: Case) -> str:
+    """What a requester whose role is outside the plan's matrix can do: whom to ask."""
+    contact = case.contact
+    colleagues = who_may(case.plan, contact, CHANNEL_WAYS[case.channel]) if contact else []
+    if not colleagues:
+        return _(
+            "We will still answer it. Your organization's administrator can tell you how to "
+            "get support under your plan."
+        )
+    return _(
+        "We will still answer it. For support under your plan, ask one of these people in "
+        "your organization, whose role includes it: %(people)s."
+    ) % {"people": ", ".join(str(c) for c in colleagues)}
 
 
 def acknowledgement_text(case: Case, language: str) -> tuple[str, str]:
@@ -116,6 +133,8 @@ def acknowledgement_text(case: Case, language: str) -> tuple[str, str]:
                 _("This case carries no guaranteed response time: %(reason)s.")
                 % {"reason": case.coverage_reason},
             ]
+            if case.coverage_code == Coverage.NOT_ENTITLED:
+                lines += ["", _not_entitled_advice(case)]
         lines += [
             "",
             _("To add to this case, reply to this message or keep %(case)s in the subject.")
@@ -123,6 +142,8 @@ def acknowledgement_text(case: Case, language: str) -> tuple[str, str]:
             "",
             _("This message was sent automatically."),
         ]
+        if case.brand is not None:
+            lines += ["", _("%(brand)s support") % {"brand": case.brand.name_in(language)}]
         subject = _("[%(case)s] Received: %(subject)s") % {
             "case": case.label,
             "subject": case.subject,

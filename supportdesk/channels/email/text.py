@@ -212,23 +212,24 @@ def decode_header(value: str | None) -> str:
         value = decode_bytes(value.encode("utf-8", "surrogateescape"))
     if "=?" not in value:
         return value.strip()
-    pieces: list[tuple[str | None, bytes | str]] = []
+    # Plain text as it stands; a run of encoded words as (charset, their bytes joined).
+    pieces: list[str | tuple[str, bytes]] = []
     position = 0
     for match in _ENCODED_WORD.finditer(value):
         between = value[position : match.start()]
-        if between and not (between.isspace() and pieces and pieces[-1][0] is not None):
-            pieces.append((None, between))
-        charset = match[1].split("*", 1)[0]  # RFC 2231 language suffix
+        if between and not (between.isspace() and pieces and isinstance(pieces[-1], tuple)):
+            pieces.append(between)
+        charset = match[1].split("*", 1)[0].lower()  # RFC 2231 language suffix
         data = _word_bytes(match[2], match[3])
-        if pieces and pieces[-1][0] == charset.lower():
-            pieces[-1] = (charset.lower(), pieces[-1][1] + data)  # type: ignore[operator]
+        last = pieces[-1] if pieces else None
+        if isinstance(last, tuple) and last[0] == charset:
+            pieces[-1] = (charset, last[1] + data)
         else:
-            pieces.append((charset.lower(), data))
+            pieces.append((charset, data))
         position = match.end()
-    pieces.append((None, value[position:]))
+    pieces.append(value[position:])
     text = "".join(
-        part if charset is None else decode_bytes(part, charset)  # type: ignore[arg-type]
-        for charset, part in pieces
+        part if isinstance(part, str) else decode_bytes(part[1], part[0]) for part in pieces
     )
     return text.replace("\r", "").replace("\n", " ").strip()
 

@@ -4,5 +4,4 @@ from supportdesk.channels.email import views
 
 urlpatterns = [
     path("desk/mail/<int:pk>/raw", views.raw_message, name="email_raw"),
-    path("desk/mail/attachments/<int:pk>", views.attachment, name="email_attachment"),
 ]

@@ -5,11 +5,13 @@ import json
 import time
 import urllib.parse
 import urllib.request
+from datetime import timedelta
 from http.cookies import SimpleCookie
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from supportdesk.accounts.services import issue_token
 from supportdesk.channels.chat.models import Conversation
@@ -57,6 +59,18 @@ def test_agents_list_waiting_chats_and_take_them(client, chat_world):
     assert any(m["sender"] == "agent" and m["body"] == "Dzień dobry!" for m in seen)
     client.force_login(chat_world.member.user)
     assert client.get(reverse("desk_chats")).status_code == 404
+
+
+def test_a_chat_waiting_over_two_minutes_stands_out(client, chat_world):
+    customer = Client()
+    customer.force_login(chat_world.admin.user)
+    pk = post(customer, "chat_send", {"message": "chcę rozmawiać z konsultantem"}).json()[
+        "conversation"
+    ]
+    client.force_login(chat_world.agent)
+    assert 'class="late"' not in client.get(reverse("desk_chats")).content.decode()
+    Conversation.objects.filter(pk=pk).update(handed_off_at=timezone.now() - timedelta(minutes=3))
+    assert 'class="late"' in client.get(reverse("desk_chats")).content.decode()
 
 
 class Browserless:

@@ -33,7 +33,7 @@ def test_database_failure_asks_the_mta_to_retry(world, mailboxes, monkeypatch):
     def down(*args, **kwargs):
         raise OperationalError("unable to open database file")
 
-    monkeypatch.setattr(mail_gateway, "receive", down)
+    monkeypatch.setattr(mail_gateway, "store", down)
     assert mail_gateway.run(build()) == (75, "")
 
 

@@ -338,7 +338,7 @@ def test_30_mb_attachment_is_replaced_by_a_note_and_the_message_lands(world, mai
     assert outcome.status == "new"
     dump = EmailAttachment.objects.get(filename="dump.bin")
     assert dump.omitted and dump.size == len(big)
-    assert EmailAttachment.objects.get(filename="log.txt").data == b"ok"
+    assert EmailAttachment.objects.get(filename="log.txt").attachment.file.read() == b"ok"
     body = Case.objects.get(pk=outcome.case).messages.get().body
     assert "dump.bin (30.0 MB) was not stored" in body
     assert InboundEmail.objects.get().size == len(raw)  # the original keeps it all

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from supportdesk.channels.email import sending
 from supportdesk.channels.email.intake import receive
-from supportdesk.tickets import outbox, services
+from supportdesk.tickets import services
 from supportdesk.tickets.choices import OutboxStatus
 from supportdesk.tickets.models import Case, OutboundMessage
 from tests.channels.email.conftest import SUPPORT, _free_port, build
@@ -44,7 +45,7 @@ def test_acknowledgement_in_the_contacts_language_with_the_promised_time(
     _speaker(world.member, language, tz)
     raw = build(sender="bruno@cliente-b.pt", message_id="<q1@client.example>")
     case = Case.objects.get(pk=receive(raw).case)
-    assert outbox.send_pending() == 1
+    assert sending.send_pending() == 1
     recipients, sent = _sent(smtp_sink)
     body = sent.get_content()
     assert recipients == ["bruno@cliente-b.pt"]
@@ -61,7 +62,7 @@ def test_acknowledgement_in_the_contacts_language_with_the_promised_time(
 
 def test_the_customers_reply_to_the_acknowledgement_joins_the_case(world, mailboxes, smtp_sink):
     case_id = receive(build(message_id="<q1@client.example>")).case
-    outbox.send_pending()
+    sending.send_pending()
     _, ack = _sent(smtp_sink)
     reply = build(
         subject="Re: " + ack["Subject"].split("] ", 1)[1],  # a client that drops the tag
@@ -77,9 +78,9 @@ def test_the_customers_reply_to_the_acknowledgement_joins_the_case(world, mailbo
 def test_agent_reply_threads_under_the_customers_mail(world, mailboxes, smtp_sink):
     case = Case.objects.get(pk=receive(build(message_id="<q1@client.example>")).case)
     receive(build(subject=f"Re: [{case.label}] mais", message_id="<q2@client.example>"))
-    outbox.send_pending()
+    sending.send_pending()
     services.post_reply(case, author=world.agent, body="Reiniciámos o servidor.")
-    assert outbox.send_pending() == 1
+    assert sending.send_pending() == 1
     _, reply = _sent(smtp_sink)
     assert reply["In-Reply-To"] == "<q2@client.example>"
     references = reply["References"].split()
@@ -94,15 +95,15 @@ def test_unreachable_server_is_retried_with_backoff_then_fails_visibly(world, ma
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _free_port(), 2
     case = Case.objects.get(pk=receive(build()).case)
     now = timezone.now()
-    assert outbox.send_pending(now) == 0
+    assert sending.send_pending(now) == 0
     item = OutboundMessage.objects.get(case=case)
     assert item.status == OutboxStatus.PENDING and item.attempts == 1
     assert "Connection refused" in item.last_error and item.next_attempt_at > now
-    for _attempt in range(outbox.MAX_ATTEMPTS):
+    for _attempt in range(sending.MAX_ATTEMPTS):
         now += timedelta(hours=7)
-        outbox.send_pending(now)
+        sending.send_pending(now)
     item.refresh_from_db()
-    assert item.status == OutboxStatus.FAILED and item.attempts == outbox.MAX_ATTEMPTS
+    assert item.status == OutboxStatus.FAILED and item.attempts == sending.MAX_ATTEMPTS
 
 
 def test_permanent_refusal_fails_at_once_and_shows_on_the_case_page(
@@ -110,7 +111,7 @@ def test_permanent_refusal_fails_at_once_and_shows_on_the_case_page(
 ):
     smtp_sink.refuse.add("ana@cliente-b.pt")
     case = Case.objects.get(pk=receive(build()).case)
-    outbox.send_pending()
+    sending.send_pending()
     item = OutboundMessage.objects.get(case=case)
     assert item.status == OutboxStatus.FAILED and item.attempts == 1 and "550" in item.last_error
     client.force_login(world.agent)
@@ -122,7 +123,7 @@ def test_mail_sent_to_the_sink_is_crlf_and_our_own_mail_coming_back_is_held(
     world, mailboxes, smtp_sink
 ):
     receive(build())
-    outbox.send_pending()
+    sending.send_pending()
     _, _, data = smtp_sink.received[0]
     outcome = receive(data.replace(b"\n", b"\r\n") if b"\r\n" not in data else data)
     assert (outcome.status, outcome.case) == ("held", None)

@@ -166,7 +166,7 @@ def test_forwarded_message_and_winmail_dat_are_kept_as_attachments(world, mailbo
     receive(raw)
     parts = {a.filename: a for a in EmailAttachment.objects.all()}
     assert set(parts) == {"Erro do sistema.eml", "winmail.dat"}
-    assert b"Falha 0x80070005" in bytes(parts["Erro do sistema.eml"].data)
+    assert b"Falha 0x80070005" in parts["Erro do sistema.eml"].attachment.file.read()
     assert parts["winmail.dat"].content_type == "application/ms-tnef"
 
 

@@ -21,7 +21,7 @@ def locale_dirs() -> list[Path]:
         for app in apps.get_app_configs()
         if Path(app.path).resolve().is_relative_to(project)  # not Django's own catalogues
     ]
-    unique = []
+    unique: list[Path] = []
     for path in found:
         if path.is_dir() and path.resolve() not in {p.resolve() for p in unique}:
             unique.append(path)

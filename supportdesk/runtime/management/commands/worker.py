@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
-from supportdesk.runtime.scheduler import Scheduler
+from supportdesk.runtime.scheduler import mail_sender, phone_worker, scheduler, sms_sender
 
 
 class Command(BaseCommand):
@@ -13,8 +13,14 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
 
     def handle(self, *args, interval: float, **options):
-        scheduler = Scheduler(settings.SWEEP_INTERVAL_SECONDS)
-        scheduler.start()
+        loops = [
+            scheduler(settings.SWEEP_INTERVAL_SECONDS),
+            mail_sender(interval),
+            sms_sender(interval),
+            phone_worker(interval),
+        ]
+        for loop in loops:
+            loop.start()
         worker = Worker(
             queue_names=["*"],
             interval=interval,
@@ -29,4 +35,5 @@ class Command(BaseCommand):
         try:
             worker.run()
         finally:
-            scheduler.stopped.set()
+            for loop in loops:
+                loop.stopped.set()
