@@ -6,6 +6,7 @@ With no environment at all the desk runs on an embedded SQLite database under ``
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Final
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -165,7 +166,7 @@ FORMAT_MODULE_PATH = ["supportdesk.formats"]
 # The language a person picks is kept in a cookie for a year (the browser's choice otherwise).
 LANGUAGE_COOKIE_NAME = "supportdesk_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Final = "Lax"
 # The browser's own time zone, sent by the page, for people who have not chosen one.
 TIMEZONE_COOKIE_NAME = "supportdesk_tz"
 USE_I18N = True

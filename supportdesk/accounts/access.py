@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from django.contrib.auth.decorators import login_required
 from django.db import models
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -120,12 +121,12 @@ class AuthenticatedHttpRequest(HttpRequest):
     user: "User"
 
 
-def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def agent_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Workspace pages: agents only; anyone else gets the 404 a missing page would give."""
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_agent(request.user):
             raise Http404
         return view(request, *args, **kwargs)

@@ -1,5 +1,6 @@
 """What every page knows about who is reading it."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
@@ -7,7 +8,7 @@ from django.utils.translation import get_language
 from supportdesk.accounts.models import Brand, User
 
 
-def brand_of(user: User) -> Brand | None:
+def brand_of(user: User | AnonymousUser) -> Brand | None:
     """The provider a person deals with: a customer's organization's, an agent's own."""
     if not user.is_authenticated:
         return None

@@ -1,5 +1,6 @@
 """The write path for people: contacts, their registered addresses, agents and tokens."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import phonenumbers
@@ -141,7 +142,7 @@ def save_agent(
     name: str,
     email: str,
     level: str,
-    teams: list[str] = (),
+    teams: Sequence[str] = (),
     brand: Brand | None = None,
     all_brands: bool = False,
 ) -> Agent:
@@ -294,6 +295,8 @@ def accept_invitation(
         email=invitation.email,
     )
     user = contact.user
+    if user is None:  # an invitation always has an email, which gives the contact a login
+        raise InvitationError("invitation has no email to sign in with")
     user.set_password(password)
     user.name = contact.name
     user.save(update_fields=["password", "name"])

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from supportdesk.accounts import services
+from supportdesk.accounts.access import AuthenticatedHttpRequest
 from supportdesk.accounts.choices import ContactRole
 from supportdesk.accounts.forms import (
     AcceptInvitationForm,
@@ -86,7 +87,7 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
 
 
-def _inviting_contact(request: HttpRequest):
+def _inviting_contact(request: AuthenticatedHttpRequest):
     """The signed-in administrator of an organization, or a 404 for anyone else."""
     contact = request.user.contact_or_none
     if contact is None or contact.role != ContactRole.ADMIN:
@@ -95,7 +96,7 @@ def _inviting_contact(request: HttpRequest):
 
 
 @login_required
-def invitations(request: HttpRequest) -> HttpResponse:
+def invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
     contact = _inviting_contact(request)
     organization = contact.organization
     form = InvitationForm(request.POST or None)
@@ -173,7 +174,7 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     initial = {
         "timezone": str(viewer_zone(request)),

@@ -73,6 +73,7 @@ ANY = [token_auth, session_auth]
 
 def caller(request: HttpRequest) -> User:
     """The authenticated user; every operation except the documents requires one."""
+    # ninja sets ``request.auth`` to what the authenticator returned; Django's stubs lack it.
     return request.auth  # type: ignore[attr-defined]
 
 

@@ -8,10 +8,10 @@ from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
+from supportdesk.api import billing as billing_api
 from supportdesk.api import cases, chat, errors, people, plans
 from supportdesk.api import status as status_api
 from supportdesk.api.auth import ANY
-from supportdesk.billing import api as billing_api
 
 
 class ExactEncoder(NinjaJSONEncoder):

@@ -300,22 +300,27 @@ def change_entry(
     entry: TimeEntry,
     *,
     actor: User,
-    start: datetime,
-    end: datetime,
-    billable: bool,
-    note: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    billable: bool | None = None,
+    note: str | None = None,
     at: datetime | None = None,
     confirm_long: bool = False,
 ) -> TimeEntry:
     """Correct a finished entry (a mistyped end, a forgotten "not billable") under the rules that
-    recording it follows; the case's history keeps what it was and what it became."""
+    recording it follows; the case's history keeps what it was and what it became. What is
+    left out (None) keeps its value."""
     at = at or timezone.now()
     _require_agent(actor)
     if entry.end is None:
         raise BillingError(
             BillingErrorCode.TIMER_RUNNING, _("A running timer is stopped, not edited."), "end"
         )
-    start, end = _finished_span(start, end)
+    start, end = _finished_span(
+        entry.start if start is None else start, entry.end if end is None else end
+    )
+    billable = entry.billable if billable is None else billable
+    note = entry.note if note is None else note
     # An entry confirmed long before needs no second confirmation to change its note.
     unchanged = (start, end) == (entry.start, entry.end)
     _check_span(entry.case, start, end, at, confirm_long=confirm_long or unchanged)

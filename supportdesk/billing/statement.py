@@ -173,7 +173,10 @@ class Statement:
 
     @property
     def zone(self) -> tzinfo:
-        return self.start.tzinfo  # type: ignore[return-value]
+        zone = self.start.tzinfo
+        if zone is None:
+            raise ValueError("a statement starts at an aware instant, in the plan's zone")
+        return zone
 
     @property
     def overage_in_amount(self) -> Decimal:

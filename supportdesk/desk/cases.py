@@ -5,20 +5,24 @@ leak."""
 
 import calendar as pycalendar
 import csv
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.forms import ChoiceField
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
-from supportdesk.accounts.access import Action, agent_required
+from supportdesk.accounts.access import Action, AuthenticatedHttpRequest, agent_required
 from supportdesk.accounts.choices import ContactRole
 from supportdesk.billing import context as billing
 from supportdesk.desk.forms import (
@@ -40,6 +44,13 @@ from supportdesk.tickets.models import Attachment, Case
 PAGE_SIZE = 50
 
 
+class DeskRequest(AuthenticatedHttpRequest):
+    """A signed-in request with what the middleware adds: htmx's details, the CSP nonce."""
+
+    htmx: HtmxDetails
+    csp_nonce: str
+
+
 def optional_template(name: str) -> str | None:
     """A template another part of the desk may provide (billing, knowledge), if it does."""
     try:
@@ -50,7 +61,7 @@ def optional_template(name: str) -> str | None:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("queue" if request.user.is_agent else "my_cases")
 
 
@@ -65,7 +76,7 @@ QUEUE_FIELDS = (
 )  # fmt: skip
 
 
-def _queue_context(request: HttpRequest, *, with_filters: bool = True) -> dict:
+def _queue_context(request: AuthenticatedHttpRequest, *, with_filters: bool = True) -> dict:
     now = timezone.now()
     selected = queue.QueueFilter.from_query(request.GET, request.user)
     cases = (
@@ -108,7 +119,7 @@ def _queue_context(request: HttpRequest, *, with_filters: bool = True) -> dict:
 
 
 @agent_required
-def queue_page(request: HttpRequest) -> HttpResponse:
+def queue_page(request: DeskRequest) -> HttpResponse:
     """The queue; htmx's periodic refresh of the rows gets only the rows."""
     if request.htmx and request.htmx.target == "queue-results":
         context = _queue_context(request, with_filters=False)
@@ -117,7 +128,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def queue_counts(request: HttpRequest) -> HttpResponse:
+def queue_counts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The filter bar with a count beside every value (computed, then cached a few seconds)."""
     now = timezone.now()
     selected = queue.QueueFilter.from_query(request.GET, request.user)
@@ -135,7 +146,7 @@ def queue_counts(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------------ agent case page
 
 
-def _case_for_agent(request: HttpRequest, pk: int) -> Case:
+def _case_for_agent(request: AuthenticatedHttpRequest, pk: int) -> Case:
     return get_object_or_404(
         Case.objects.visible_to(request.user).select_related(
             "organization", "contact", "contact__user", "plan", "plan__calendar", "assignee", "team"
@@ -164,12 +175,15 @@ def _controls(case: Case) -> list[dict]:
     }
     controls = []
     for name, field in form.fields.items():
-        choices = [(str(value), str(label)) for value, label in field.choices]
+        control = cast(ChoiceField, field)  # every control is a choice
+        # Django normalises the choices to (value, label) pairs; the stubs type what it accepts.
+        pairs = cast(Iterable[tuple[object, object]], control.choices)
+        choices = [(str(value), str(label)) for value, label in pairs]
         controls.append(
             {
                 "name": name,
                 "id": f"id_{name}",
-                "label": field.label,
+                "label": control.label,
                 "choices": choices,
                 "value": "" if current[name] is None else str(current[name]),
             }
@@ -178,7 +192,7 @@ def _controls(case: Case) -> list[dict]:
 
 
 @agent_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case_for_agent(request, pk)
     now = timezone.now()
     clocks = list(case.clocks.select_related("calendar", "target"))
@@ -209,7 +223,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_required
 @require_POST
-def case_reply(request: HttpRequest, pk: int) -> HttpResponse:
+def case_reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(Case.objects.restrict(request.user, Action.CHANGE), pk=pk)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
@@ -228,14 +242,14 @@ def case_reply(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, sent)
     else:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for problem in errors:
+                messages.error(request, str(problem))
     return redirect("case_detail", pk=pk)
 
 
 @agent_required
 @require_POST
-def case_update(request: HttpRequest, pk: int) -> HttpResponse:
+def case_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(Case.objects.restrict(request.user, Action.CHANGE), pk=pk)
     form = CaseControlsForm(request.POST)
     if not form.is_valid():
@@ -261,7 +275,7 @@ def case_update(request: HttpRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------------- SLA dashboard
 
 
-def _month(request: HttpRequest) -> tuple[date, MonthForm | None]:
+def _month(request: AuthenticatedHttpRequest) -> tuple[date, MonthForm | None]:
     """The month asked for (this month when none is), or this month and the form that says
     why the one asked for cannot be shown."""
     form = MonthForm(request.GET)
@@ -271,7 +285,7 @@ def _month(request: HttpRequest) -> tuple[date, MonthForm | None]:
 
 
 @agent_required
-def sla_dashboard(request: HttpRequest) -> HttpResponse:
+def sla_dashboard(request: DeskRequest) -> HttpResponse:
     month, refused = _month(request)
     report = dashboard.build(month, timezone.get_current_timezone(), request.user)
     previous = (month - timedelta(days=1)).replace(day=1)
@@ -288,11 +302,13 @@ def sla_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def sla_dashboard_csv(request: HttpRequest) -> HttpResponse:
+def sla_dashboard_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     month, refused = _month(request)
     if refused is not None:
         return HttpResponse(
-            " ".join(refused.errors["month"]), status=400, content_type="text/plain; charset=utf-8"
+            " ".join(str(e) for e in refused.errors["month"]),
+            status=400,
+            content_type="text/plain; charset=utf-8",
         )
     report = dashboard.build(month, timezone.get_current_timezone(), request.user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -306,7 +322,7 @@ def sla_dashboard_csv(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------------ customer portal
 
 
-def _portal_contact(request: HttpRequest):
+def _portal_contact(request: AuthenticatedHttpRequest):
     contact = request.user.contact_or_none
     if contact is None:
         raise Http404
@@ -314,7 +330,7 @@ def _portal_contact(request: HttpRequest):
 
 
 @login_required
-def my_cases(request: HttpRequest) -> HttpResponse:
+def my_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A customer's cases, newest first (agents work from the queue)."""
     if request.user.is_agent:
         return redirect("queue")
@@ -335,7 +351,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def new_case(request: HttpRequest) -> HttpResponse:
+def new_case(request: AuthenticatedHttpRequest) -> HttpResponse:
     contact = _portal_contact(request)
     contract = in_force(contact.organization)
     plan = contract.plan if contract else None
@@ -369,7 +385,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/new_case.html", context)
 
 
-def _not_entitled(request: HttpRequest, contact, plan, access) -> HttpResponse:
+def _not_entitled(request: AuthenticatedHttpRequest, contact, plan, access) -> HttpResponse:
     """Why this contact cannot open a case here, and what they can use instead."""
     context = {
         "plan": plan,
@@ -385,7 +401,7 @@ def _not_entitled(request: HttpRequest, contact, plan, access) -> HttpResponse:
 
 
 @login_required
-def my_case(request: HttpRequest, pk: int) -> HttpResponse:
+def my_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The customer's page of a case. Only the customer's own session writes here: an agent
     answers, or notes what a customer said by phone, from the case page, under their name."""
     if request.user.is_agent:
@@ -423,7 +439,7 @@ def my_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
+def attachment(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """A stored file, to whoever may read its message (an internal note's: agents only)."""
     return attachments.download(
         get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk)

@@ -362,7 +362,7 @@ def _keep_files(
     EmailAttachment.objects.bulk_create(rows)
 
 
-def _size(count: int) -> str:
+def _size(count: float) -> str:
     for unit in ("B", "kB", "MB"):
         if count < 1024 or unit == "MB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"

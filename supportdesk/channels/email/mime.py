@@ -28,6 +28,7 @@ from email.parser import BytesParser
 from email.policy import EmailPolicy
 from functools import lru_cache
 from typing import IO
+from weakref import WeakKeyDictionary
 
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -194,13 +195,17 @@ def clean(value: str) -> str:
     return value
 
 
+def header_block(raw: bytes, limit: int = 65536) -> bytes:
+    """The header block and the empty line after it, found without parsing (at most
+    ``limit`` bytes)."""
+    head = raw[:limit]
+    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := head.find(sep)) >= 0]
+    return head[: min(ends)] if ends else head
+
+
 def message_id_of(raw: bytes) -> str:
     """The Message-ID, read from the header block with a regex: usable before any parsing."""
-    end = raw.find(b"\n\n")
-    end2 = raw.find(b"\r\n\r\n")
-    ends = [e for e in (end, end2) if e >= 0]
-    head = raw[: min(ends)] if ends else raw[:65536]
-    match = _HEADER_MSGID.search(head)
+    match = _HEADER_MSGID.search(header_block(raw))
     if not match:
         return ""
     value = match[1].decode("ascii", "replace")
@@ -309,8 +314,12 @@ def _params(header) -> dict[str, str]:
         return {}
 
 
+#: Each part's headers, parsed once; an entry lasts as long as its part.
+_INFOS: "WeakKeyDictionary[Message, _Info]" = WeakKeyDictionary()
+
+
 def _info(part: Message) -> _Info:
-    cached = getattr(part, "_supportdesk_info", None)
+    cached = _INFOS.get(part)
     if cached is not None:
         return cached
     content_type = _safe(lambda: part.get("content-type"), None)
@@ -329,7 +338,7 @@ def _info(part: Message) -> _Info:
     name = dparams.get("filename") or params.get("name") or ""
     filename = clean(decode_header(name))[:255] if name else ""
     info = _Info(clean(ctype)[:127], params, disposition, filename)
-    part._supportdesk_info = info  # type: ignore[attr-defined]
+    _INFOS[part] = info
     return info
 
 

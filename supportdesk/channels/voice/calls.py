@@ -8,14 +8,17 @@ finds the call as the first one left it and changes nothing twice. Every call be
 number called as the address it came in on, so a plan's designated line is recognised.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone as djtz
 from django.utils import translation
@@ -89,14 +92,23 @@ def store(kind: str, url: str, params: dict[str, str], at: datetime) -> CarrierR
 
 
 def handle(request: CarrierRequest) -> str:
-    """Act on a stored request and answer the carrier's TwiML; the request is marked done."""
+    """Act on a stored request and answer the carrier's TwiML; the request is marked done in
+    the same transaction as the step's writes."""
     step = Step(request.kind, request.params, request.received_at)
-    token = _base_url.set(_origin(request.url))
+    base_url, acting, read = (
+        _base_url.set(_origin(request.url)),
+        _acting.set(request.pk),
+        _read.set({}),
+    )
     try:
         twiml = str(STEPS[request.kind](step))
+        if _acting.get() is not None:  # a step that wrote nothing of its own
+            with writing():
+                _mark_done()
     finally:
-        _base_url.reset(token)
-    CarrierRequest.objects.filter(pk=request.pk).update(done_at=djtz.now(), error="")
+        _read.reset(read)
+        _acting.reset(acting)
+        _base_url.reset(base_url)
     return twiml
 
 
@@ -152,6 +164,43 @@ def finish_pending(now: datetime | None = None, limit: int = 100) -> int:
 #: Where the carrier reached the desk (scheme and host): the desk's callbacks go there too.
 _base_url: ContextVar[str] = ContextVar("carrier_base_url", default="")
 
+#: The stored request being acted on, until its step's writes mark it done.
+_acting: ContextVar[int | None] = ContextVar("carrier_request", default=None)
+
+#: What one request has read (a number, a menu's options, a team's lines): a step reads it
+#: before its write transaction, and finds it again inside.
+_read: ContextVar[dict[tuple[object, ...], object] | None] = ContextVar(
+    "carrier_request_reads", default=None
+)
+
+T = TypeVar("T")
+
+
+def _once(key: tuple[object, ...], read: Callable[[], T]) -> T:
+    """``read()``, once per request."""
+    done = _read.get()
+    if done is None:
+        return read()
+    if key not in done:
+        done[key] = read()
+    return done[key]  # type: ignore[return-value]
+
+
+def _mark_done() -> None:
+    request = _acting.get()
+    if request is not None:
+        CarrierRequest.objects.filter(pk=request).update(done_at=djtz.now(), error="")
+        _acting.set(None)
+
+
+@contextmanager
+def _writes() -> Iterator[None]:
+    """A step's write transaction, which also marks its request done: one place in the
+    writers' queue per step. What the step only reads comes before it."""
+    with writing():
+        yield
+        _mark_done()
+
 
 def _url(name: str, kind: str, **query: object) -> str:
     path = reverse(name, args=[kind])
@@ -182,18 +231,70 @@ def _text(texts: dict[str, str], language: str) -> str:
 
 
 def _locked_call(sid: str) -> Call | None:
-    # Only the call's row is locked: PostgreSQL cannot lock the nullable side of an outer join.
-    calls = Call.objects.select_for_update(of=("self",)).select_related("number", "menu")
-    return calls.filter(sid=sid).order_by().first()
+    """The call's row alone, locked until the step's writes commit; what it refers to is read
+    only by the steps that need it."""
+    return Call.objects.select_for_update().filter(sid=sid).order_by().first()
+
+
+#: What the steps of a call change on it: each step saves what it changed, once.
+CONVERSATION = (
+    "contact_id",
+    "organization_id",
+    "language",
+    "step",
+    "menu_id",
+    "keys",
+    "pin_tries",
+    "team_id",
+    "case_id",
+    "answered_at",
+    "answered_by_id",
+    "ended_at",
+    "duration",
+    "outcome",
+    "recording_url",
+    "transcription",
+)
+
+
+def _as_read(call: Call) -> tuple[object, ...]:
+    return tuple(getattr(call, field) for field in CONVERSATION)
+
+
+def _save_changes(call: Call, read: tuple[object, ...]) -> None:
+    changed = [f for f, was in zip(CONVERSATION, read, strict=True) if getattr(call, f) != was]
+    if changed:
+        call.save(update_fields=changed)
+
+
+def _phone_number(number: str) -> PhoneNumber | None:
+    return _once(
+        ("number", number),
+        lambda: (
+            PhoneNumber.objects.select_related("calendar", "menu", "brand")
+            .filter(number=number)
+            .first()
+        ),
+    )
+
+
+def _options(menu_id: int) -> list[MenuOption]:
+    return _once(("options", menu_id), lambda: list(MenuOption.objects.filter(menu=menu_id)))
+
+
+def _option(menu_id: int | None, key: str) -> MenuOption | None:
+    if menu_id is None:
+        return None
+    return next((option for option in _options(menu_id) if option.key == key), None)
 
 
 # ------------------------------------------------------------------------- the case
 
 
-def _case_for(call: Call) -> Case:
-    """The call's case, opened on the first step that needs one."""
+def _open_case(call: Call) -> None:
+    """Open the call's case on the first step that needs one; the step saves the call."""
     if call.case_id is not None:
-        return call.case
+        return
     subject = _("Phone call from %(number)s") % {"number": call.from_number}
     call.case = cases.open_case(
         subject=subject,
@@ -207,8 +308,6 @@ def _case_for(call: Call) -> Case:
         at=call.rang_at,
         identify_sender=False,
     )
-    call.save(update_fields=["case"])
-    return call.case
 
 
 # ------------------------------------------------------------------------- answers
@@ -216,8 +315,7 @@ def _case_for(call: Call) -> Case:
 
 def _menu(call: Call, *, again: bool = False) -> VoiceResponse:
     response = VoiceResponse()
-    menu = call.menu
-    if menu is None:
+    if call.menu_id is None:
         return _voicemail(call)
     gather = Gather(
         num_digits=1,
@@ -227,10 +325,11 @@ def _menu(call: Call, *, again: bool = False) -> VoiceResponse:
     if again:
         _say(gather, call, _("That is not one of the options."))
     else:
-        greeting = _text(menu.greeting, call.language)
+        menu = call.menu
+        greeting = _text(menu.greeting, call.language) if menu is not None else ""
         if greeting:
             _say(gather, call, greeting)
-    for option in menu.options.all():
+    for option in _options(call.menu_id):
         if option.play_url:
             gather.play(option.play_url)
         else:
@@ -257,8 +356,7 @@ def _ask_digits(call: Call, prompt: str) -> VoiceResponse:
 
 def _voicemail(call: Call, prompt: str | None = None) -> VoiceResponse:
     call.step = CallStep.VOICEMAIL
-    call.save(update_fields=["step"])
-    _case_for(call)
+    _open_case(call)
     response = VoiceResponse()
     _say(response, call, prompt or _("Please leave a message after the tone."))
     response.record(
@@ -275,9 +373,8 @@ def _ring(call: Call, lines: list[AgentLine]) -> VoiceResponse:
     numbers = [line for line in lines if line.phone]
     if not numbers:
         return _voicemail(call, _("Nobody can take your call right now. Please leave a message."))
-    _case_for(call)
+    _open_case(call)
     call.step = CallStep.RINGING
-    call.save(update_fields=["step"])
     response = VoiceResponse()
     _say(response, call, _("Please hold, we are putting you through."))
     dial = Dial(
@@ -296,11 +393,29 @@ def _ring(call: Call, lines: list[AgentLine]) -> VoiceResponse:
 
 
 def _team_lines(team_id: int) -> list[AgentLine]:
-    return list(
-        AgentLine.objects.filter(agent__teams=team_id, available=True)
-        .exclude(phone="")
-        .select_related("agent")
-        .order_by("agent_id")
+    return _once(
+        ("team", team_id),
+        lambda: list(
+            AgentLine.objects.filter(agent__teams=team_id, available=True)
+            .exclude(phone="")
+            .order_by("agent_id")
+        ),
+    )
+
+
+def _extension_line(digits: str) -> AgentLine | None:
+    return _once(
+        ("extension", digits),
+        lambda: AgentLine.objects.filter(extension=digits, available=True).first(),
+    )
+
+
+def _support_pin(digits: str) -> SupportPin | None:
+    return _once(
+        ("pin", digits),
+        lambda: (
+            SupportPin.objects.select_related("contact", "organization").filter(pin=digits).first()
+        ),
     )
 
 
@@ -327,43 +442,50 @@ def _pins_exist() -> bool:
 def incoming(step: Step) -> VoiceResponse:
     """A call arrives: who is calling, is the line open, and the menu."""
     params = step.params
-    with writing():
-        call = _locked_call(step.sid)
-        if call is not None:  # the carrier retried: the same call, asked again where it stands
-            return _resume(call)
-        number = (
-            PhoneNumber.objects.select_related("calendar", "menu", "forward_to")
-            .filter(number=_normalized(params.get("To", "")))
-            .first()
-        )
-        contact = find_contact(params.get("From", ""))
-        language = (
-            (contact.language if contact and contact.language else "")
-            or (number.language if number else "")
-            or "en"
-        )
-        call = Call.objects.create(
-            sid=step.sid,
-            from_number=_normalized(params.get("From", "")),
-            to_number=_normalized(params.get("To", "")),
-            number=number,
-            contact=contact,
-            organization=contact.organization if contact else None,
-            language=language if language in VOICES else "en",
-            menu=number.menu if number else None,
-            rang_at=step.at,
-        )
+    to = _normalized(params.get("To", ""))
+    number = _phone_number(to)
+    contact = find_contact(params.get("From", ""))
+    language = (
+        (contact.language if contact and contact.language else "")
+        or (number.language if number else "")
+        or "en"
+    )
+    call = Call(
+        sid=step.sid,
+        from_number=_normalized(params.get("From", "")),
+        to_number=to,
+        number=number,
+        contact=contact,
+        organization=contact.organization if contact else None,
+        language=language if language in VOICES else "en",
+        menu=number.menu if number else None,
+        rang_at=step.at,
+    )
+    ask_pin = number is not None and contact is None and _pins_exist()
+    if number is not None and number.menu_id is not None and not ask_pin:
+        _options(number.menu_id)
+    with _writes():
+        try:
+            with transaction.atomic():
+                call.save(force_insert=True)
+        except IntegrityError:  # the carrier retried: the same call, asked again where it stands
+            retried = _locked_call(step.sid)
+            if retried is None:
+                raise
+            return _resume(retried)
+        inserted = _as_read(call)
         with translation.override(call.language):
             if number is None:
-                return _voicemail(call)
-            closed = _closed(call, number, step.at)
-            if closed is not None:
-                return closed
-            if contact is None and _pins_exist():
+                answer = _voicemail(call)
+            elif (closed := _closed(call, number, step.at)) is not None:
+                answer = closed
+            elif ask_pin:
                 call.step = CallStep.PIN
-                call.save(update_fields=["step"])
-                return _ask_digits(call, _("Please key your support PIN, then the hash key."))
-            return _menu(call)
+                answer = _ask_digits(call, _("Please key your support PIN, then the hash key."))
+            else:
+                answer = _menu(call)
+        _save_changes(call, inserted)
+    return answer
 
 
 def _resume(call: Call) -> VoiceResponse:
@@ -378,56 +500,46 @@ def _resume(call: Call) -> VoiceResponse:
 
 
 def _pin(call: Call, digits: str) -> VoiceResponse:
-    found = SupportPin.objects.select_related("contact", "organization").filter(pin=digits).first()
+    found = _support_pin(digits)
     if found is not None:
         call.contact = found.contact
         call.organization = found.organization
         if found.contact is not None and found.contact.language in VOICES:
             call.language = found.contact.language
         call.step = CallStep.MENU
-        call.save(update_fields=["contact", "organization", "language", "step"])
         with translation.override(call.language):
             return _menu(call)
     call.pin_tries += 1
-    call.save(update_fields=["pin_tries"])
     if call.pin_tries < settings.PHONE_PIN_TRIES:
         return _ask_digits(call, _("That PIN was not recognised. Please key it again."))
     call.step = CallStep.MENU
-    call.save(update_fields=["step"])
     return _menu(call)
 
 
 def _choose(call: Call, key: str) -> VoiceResponse:
-    option = MenuOption.objects.filter(menu=call.menu, key=key).first() if call.menu else None
+    option = _option(call.menu_id, key)
     if option is None:
         return _menu(call, again=True)
     call.keys = (call.keys + key)[:64]
-    call.save(update_fields=["keys"])
-    if option.kind == OptionKind.TEAM:
+    if option.kind == OptionKind.TEAM and option.team_id is not None:
         call.team_id = option.team_id
-        call.save(update_fields=["team"])
         return _ring(call, _team_lines(option.team_id))
     if option.kind == OptionKind.SUBMENU:
         call.menu = option.submenu
-        call.save(update_fields=["menu"])
         return _menu(call)
     if option.kind == OptionKind.EXTENSION:
         call.step = CallStep.EXTENSION
-        call.save(update_fields=["step"])
         return _ask_digits(call, _("Please key the extension, then the hash key."))
     if option.kind == OptionKind.EXISTING_CASE:
         call.step = CallStep.CASE_NUMBER
-        call.save(update_fields=["step"])
         return _ask_digits(call, _("Please key your case number, then the hash key."))
     return _voicemail(call)
 
 
 def _extension(call: Call, digits: str) -> VoiceResponse:
-    line = AgentLine.objects.filter(extension=digits, available=True).select_related("agent")
-    found = line.first()
+    found = _extension_line(digits)
     if found is None:
         call.step = CallStep.MENU
-        call.save(update_fields=["step"])
         return _menu(call, again=True)
     return _ring(call, [found])
 
@@ -441,10 +553,8 @@ def _existing_case(call: Call, digits: str) -> VoiceResponse:
         ).first()
     if case is None:
         call.step = CallStep.MENU
-        call.save(update_fields=["step"])
         return _ask_digits(call, _("We could not find that case. Please key the number again."))
     call.case = case
-    call.save(update_fields=["case"])
     cases.add_customer_message(
         case,
         body=_("The customer called about this case from %(number)s.")
@@ -461,42 +571,68 @@ def _existing_case(call: Call, digits: str) -> VoiceResponse:
     return _ring(call, lines)
 
 
+def _read_ahead(sid: str, digits: str) -> None:
+    """What the keys will need where the call stood a moment ago (the menu's options, the
+    team's lines, the PIN or extension keyed), read before the write transaction; a call that
+    moved meanwhile has the rest read inside it."""
+    seen = Call.objects.filter(sid=sid).values_list("step", "menu_id").first()
+    if seen is None or not digits:
+        return
+    step, menu_id = seen
+    if step == CallStep.PIN:
+        _support_pin(digits)
+    elif step == CallStep.EXTENSION:
+        _extension_line(digits)
+    elif step == CallStep.MENU and menu_id is not None:
+        option = _option(menu_id, digits[:1])
+        if option is not None and option.kind == OptionKind.TEAM and option.team_id is not None:
+            _team_lines(option.team_id)
+
+
 def gather(step: Step) -> VoiceResponse:
     """Keys pressed (or none: ``timeout`` in the URL), read by where the call stands."""
     digits = step.params.get("Digits", "")
-    with writing():
+    _read_ahead(step.sid, digits)
+    with _writes():
         call = _locked_call(step.sid)
         if call is None:
             return VoiceResponse()
+        read = _as_read(call)
         with translation.override(call.language):
             if not digits:
-                return _voicemail(call)
-            if call.step == CallStep.PIN:
-                return _pin(call, digits)
-            if call.step == CallStep.EXTENSION:
-                return _extension(call, digits)
-            if call.step == CallStep.CASE_NUMBER:
-                return _existing_case(call, digits)
-            if call.step == CallStep.MENU:
-                return _choose(call, digits[:1])
-            return VoiceResponse()
+                answer = _voicemail(call)
+            elif call.step == CallStep.PIN:
+                answer = _pin(call, digits)
+            elif call.step == CallStep.EXTENSION:
+                answer = _extension(call, digits)
+            elif call.step == CallStep.CASE_NUMBER:
+                answer = _existing_case(call, digits)
+            elif call.step == CallStep.MENU:
+                answer = _choose(call, digits[:1])
+            else:
+                answer = VoiceResponse()
+        _save_changes(call, read)
+    return answer
 
 
 def dial_finished(step: Step) -> VoiceResponse:
     """The ringing ended: answered and done, or nobody took it and the caller may leave a
     message."""
-    with writing():
+    with _writes():
         call = _locked_call(step.sid)
         if call is None:
             return VoiceResponse()
+        if step.params.get("DialCallStatus") in ("completed", "answered") or call.answered_at:
+            response = VoiceResponse()
+            response.hangup()
+            return response
+        read = _as_read(call)
         with translation.override(call.language):
-            if step.params.get("DialCallStatus") in ("completed", "answered") or call.answered_at:
-                response = VoiceResponse()
-                response.hangup()
-                return response
-            return _voicemail(
+            answer = _voicemail(
                 call, _("Nobody could take your call. Please leave a message after the tone.")
             )
+        _save_changes(call, read)
+    return answer
 
 
 def leg(step: Step) -> VoiceResponse:
@@ -506,18 +642,21 @@ def leg(step: Step) -> VoiceResponse:
     if status not in ("in-progress", "answered"):
         return VoiceResponse()
     parent = step.params.get("ParentCallSid") or step.sid
-    with writing():
+    agent = _answering_agent(step)
+    if agent is None:
+        return VoiceResponse()
+    with _writes():
         call = _locked_call(parent)
         if call is None or call.answered_at is not None:
             return VoiceResponse()
-        agent = _answering_agent(step)
-        if agent is None:
-            return VoiceResponse()
+        read = _as_read(call)
         call.answered_at = step.at
         call.answered_by = agent
         call.outcome = Outcome.ANSWERED
-        call.save(update_fields=["answered_at", "answered_by", "outcome"])
-        cases.answer_call(_case_for(call), agent=agent, at=step.at)
+        _open_case(call)
+        _save_changes(call, read)
+        if call.case is not None:  # just opened, if it was not before
+            cases.answer_call(call.case, agent=agent, at=step.at)
     return VoiceResponse()
 
 
@@ -557,15 +696,16 @@ def outbound(step: Step) -> VoiceResponse:
 
 
 def recording(step: Step) -> VoiceResponse:
-    with writing():
+    with _writes():
         call = _locked_call(step.sid)
         if call is None:
             return VoiceResponse()
+        read = _as_read(call)
         call.recording_url = step.params.get("RecordingUrl", "")[:200]
         if not call.answered_at:
             call.outcome = Outcome.VOICEMAIL
-        call.save(update_fields=["recording_url", "outcome"])
-        _case_for(call)
+        _open_case(call)
+        _save_changes(call, read)
     response = VoiceResponse()
     with translation.override(call.language):
         _say(response, call, _("Thank you. We have your message and will call you back."))
@@ -576,18 +716,20 @@ def recording(step: Step) -> VoiceResponse:
 def transcription(step: Step) -> VoiceResponse:
     """The voicemail's words become the customer's message on the case."""
     text = step.params.get("TranscriptionText", "").strip()
-    with writing():
+    with _writes():
         call = _locked_call(step.sid)
         if call is None or not text or call.transcription:
             return VoiceResponse()
+        read = _as_read(call)
         call.transcription = text
-        call.save(update_fields=["transcription"])
-        case = _case_for(call)
+        _open_case(call)
+        _save_changes(call, read)
         with translation.override(call.language):
             body = _("Voicemail: %(text)s") % {"text": text}
-        cases.add_customer_message(
-            case, body=body, contact=call.contact, sender=call.from_number, at=step.at
-        )
+        if call.case is not None:  # just opened, if it was not before
+            cases.add_customer_message(
+                call.case, body=body, contact=call.contact, sender=call.from_number, at=step.at
+            )
     return VoiceResponse()
 
 
@@ -595,18 +737,19 @@ def status(step: Step) -> VoiceResponse:
     """The call ended: how, and for how long. A call nobody answered keeps its case's
     first-response clock running until an agent replies or calls back."""
     final = step.params.get("CallStatus", "")
-    with writing():
+    with _writes():
         call = _locked_call(step.sid)
         if call is None or call.ended_at is not None:
             return VoiceResponse()
+        read = _as_read(call)
         call.ended_at = step.at
         duration = step.params.get("CallDuration", "")
         call.duration = int(duration) if duration.isdigit() else None
         if not call.outcome:
             call.outcome = UNANSWERED.get(final, Outcome.ABANDONED)
         call.step = CallStep.ENDED
-        call.save(update_fields=["ended_at", "duration", "outcome", "step"])
-        _case_for(call)
+        _open_case(call)
+        _save_changes(call, read)
     return VoiceResponse()
 
 

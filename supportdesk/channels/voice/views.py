@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from supportdesk.accounts.access import agent_required
+from supportdesk.accounts.access import AuthenticatedHttpRequest, agent_required
 from supportdesk.accounts.choices import AddressKind
 from supportdesk.accounts.models import Contact, RegisteredAddress
 from supportdesk.channels.voice import callback, calls, carrier, pages, recordings, simulator
@@ -49,7 +49,7 @@ def step(request: HttpRequest, kind: str) -> HttpResponse:
         return HttpResponseForbidden("invalid or missing X-Twilio-Signature")
     fields = carrier.form_fields(request)
     # Query arguments the desk wrote into its own callback URLs (which agent's leg, ...).
-    fields.update({key: value for key, value in request.GET.items() if key not in fields})
+    fields.update({key: request.GET[key] for key in request.GET if key not in fields})
     url, at = carrier.called_url(request), timezone.now()
     try:
         stored = calls.store(kind, url, fields, at)
@@ -68,7 +68,7 @@ def step(request: HttpRequest, kind: str) -> HttpResponse:
 
 @agent_required
 @require_POST
-def call_back(request: HttpRequest, pk: int) -> HttpResponse:
+def call_back(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The case page's "call back": queued, placed by the worker through the carrier."""
     case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
     try:
@@ -88,7 +88,7 @@ CALLS_PAGE_SIZE = 100
 
 
 @login_required
-def call_us(request: HttpRequest) -> HttpResponse:
+def call_us(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The portal's "Call us": the lines, their hours and menus, and the customer's PIN."""
     contact = request.user.contact_or_none
     if contact is None:
@@ -103,7 +103,7 @@ def call_us(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def todays_calls(request: HttpRequest) -> HttpResponse:
+def todays_calls(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     found = pages.todays_calls(request.user, now)
     page = queue.simple_page(found, queue.page_number(request.GET.get("page")), CALLS_PAGE_SIZE)
@@ -112,7 +112,7 @@ def todays_calls(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def recording(request: HttpRequest, pk: int) -> HttpResponse:
+def recording(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     """A call's recording, from the carrier through the desk (the page plays the desk's own
     media only)."""
     call = get_object_or_404(Call.objects.visible_to(request.user), pk=pk)

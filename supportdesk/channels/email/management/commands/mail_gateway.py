@@ -17,21 +17,13 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection
 
 from supportdesk.channels.email.intake import hold_oversized, outcome_of, process, store
+from supportdesk.channels.email.mime import header_block
 from supportdesk.channels.email.models import IntakeStatus
 
 EX_OK = 0
 EX_DATAERR = 65
 EX_TEMPFAIL = 75
-#: The header block kept of a refused message is at most this long.
-MAX_HEAD_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
-
-
-def header_block(data: bytes) -> bytes:
-    """The header block and the empty line after it (at most ``MAX_HEAD_BYTES``)."""
-    head = data[:MAX_HEAD_BYTES]
-    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := head.find(sep)) >= 0]
-    return head[: min(ends)] if ends else head
 
 
 def read_message(stream: BinaryIO, limit: int) -> tuple[bytes, int]:

@@ -228,10 +228,10 @@ def change_time_entry(
         entry = services.change_entry(
             entry,
             actor=user,
-            start=entry.start if payload.start is None else payload.start,
-            end=entry.end if payload.end is None else payload.end,
-            billable=entry.billable if payload.billable is None else payload.billable,
-            note=entry.note if payload.note is None else payload.note,
+            start=payload.start,
+            end=payload.end,
+            billable=payload.billable,
+            note=payload.note,
             confirm_long=payload.confirm_long,
         )
     except BillingError as error:
