@@ -321,7 +321,7 @@ def _interval(node: Any) -> str:
 
 
 def span_pairs(spans: list[str]) -> list[tuple[str, str]]:
-    return [tuple(span.split("-")) for span in spans]  # type: ignore[misc]
+    return [(start, end) for start, end in (span.split("-") for span in spans)]
 
 
 def _opening_hours(spans: list[str]) -> list[str]:
