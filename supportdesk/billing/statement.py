@@ -20,8 +20,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import connection
-from django.db.models import BigIntegerField, Func, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -29,6 +28,7 @@ from supportdesk.accounts.models import Organization
 from supportdesk.billing import engine
 from supportdesk.billing.choices import PackKind
 from supportdesk.billing.errors import BillingError, BillingErrorCode
+from supportdesk.billing.fast import epoch_rows
 from supportdesk.billing.models import WORKING_DAY, BreachCredit, HourPack, TimeEntry
 from supportdesk.billing.periods import (
     IsoClock,
@@ -348,41 +348,8 @@ def _replay_from(month: date, singles: list[_Single], credits: list[BreachCredit
     return start
 
 
-class Epoch(Func):
-    """Whole seconds since 1970 UTC, computed by the database: no datetime object per row."""
-
-    output_field = BigIntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Django stores UTC text; strftime reads it as UTC. ``%%%%`` survives two %-passes.
-        template = "CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)"
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-
 Row = tuple[int, int, int, bool, str, int, str, str]
 """(id, start, end, billable, case label, case id, agent email, note); instants as epochs."""
-
-
-def _stream(query: QuerySet[TimeEntry], fields: list[str]) -> Generator[tuple, None, None]:
-    """Rows of ``fields`` with ``start`` and ``end`` (fields 1 and 2) as integer epochs, read in
-    batches, so a replay that stops early leaves the rest in the database."""
-    if connection.vendor not in ("sqlite", "postgresql"):  # let Django build the datetimes
-        for row in query.values_list(*fields).iterator(chunk_size=2000):
-            yield (row[0], epoch(row[1]), epoch(row[2]), *row[3:])
-        return
-    # The database turns instants into integers; reading the cursor directly skips Django's
-    # per-value converters, which cost more than the billing itself.
-    query = query.annotate(start_s=Epoch("start"), end_s=Epoch("end"))
-    values = query.values_list(fields[0], "start_s", "end_s", *fields[3:])
-    sql, params = values.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(2000):
-            yield from batch
 
 
 def _finished(organization: Organization, **lookups) -> QuerySet[TimeEntry]:
@@ -413,7 +380,7 @@ def _month_rows(organization: Organization, start: datetime, end: datetime) -> l
     return [
         (pk, a, b, billable, ref or f"#{case_id}", case_id, by, note)
         for query in (before, inside)
-        for pk, a, b, billable, ref, case_id, by, note in _stream(query, _LINE_FIELDS)
+        for pk, a, b, billable, ref, case_id, by, note in epoch_rows(query, _LINE_FIELDS)
     ]
 
 
@@ -422,7 +389,7 @@ Span = tuple[int, int, int]
 
 
 def _spans(organization: Organization, **lookups) -> Generator[Span, None, None]:
-    return _stream(_finished(organization, billable=True, **lookups), ["id", "start", "end"])
+    return epoch_rows(_finished(organization, billable=True, **lookups), ["id", "start", "end"])
 
 
 def build_statement(organization: Organization, month: date) -> Statement:
