@@ -3,14 +3,14 @@ incidents and maintenance (setting component statuses in the same step) and link
 incident caused; anyone signed in reads the components they may see. Thin: every write is a
 ``status.services`` call."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status as HttpStatus
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from supportdesk.accounts.access import Action
 from supportdesk.api import errors
@@ -35,8 +35,16 @@ def _text_only(value: Any) -> Any:
     return value
 
 
+def _in_utc(value: datetime) -> datetime:
+    """Stored in UTC: PostgreSQL refuses offsets beyond its range (say -22:17) as written."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(_("expected an ISO 8601 date and time with its offset")) from None
+
+
 #: An instant written as ISO 8601 text with its offset (a bare number is refused).
-Instant = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_in_utc)]
 Flag = Annotated[bool, Field(strict=True)]
 
 
