@@ -2,6 +2,7 @@
 
     DATABASE_URL=sqlite:///... python -m tests.e2e.seed base      # migrate, static, world
     DATABASE_URL=sqlite:///... python -m tests.e2e.seed breached  # add an overdue P1 case
+    DATABASE_URL=sqlite:///... python -m tests.e2e.seed status    # status components, incidents
 
 The server under test runs in another process, so pytest-django's test database cannot be
 used; this writes the file database the server reads and prints what it made as JSON.
@@ -162,13 +163,48 @@ def breached() -> dict:
     return {"breached_case": case.pk}
 
 
+def status() -> dict:
+    """The world file's example: a public SIP trunk with a public incident, and Cliente B's own
+    PBX, degraded by an incident only Cliente B (and the agents) may see."""
+    from supportdesk.accounts.models import Organization, User
+    from supportdesk.status import services as status_services
+    from supportdesk.status.choices import Audience, ComponentStatus, Impact, IncidentStatus
+
+    agent = User.objects.get(email="joao@webplug.example")
+    voice, _ = status_services.save_group("voice", name="Voice", names={"pt": "Voz", "pl": "Głos"})
+    status_services.save_component(
+        "sip-trunk-lisboa", name="SIP trunk Lisbon", names={"pt": "Tronco SIP Lisboa"},
+        group=voice,
+    )  # fmt: skip
+    status_services.save_component(
+        "pbx-cliente-b", name="PBX Cliente B", names={"pt": "Central telefónica Cliente B"},
+        group=voice, audience=Audience.ORGANIZATIONS,
+        organizations=[Organization.objects.get(slug="cliente-b")],
+    )  # fmt: skip
+    trunk = status_services.open_incident(
+        name="Calls to Lisbon fail now and then", impact=Impact.MINOR,
+        status=IncidentStatus.IDENTIFIED, body="A carrier route drops one call in ten.",
+        components={"sip-trunk-lisboa": ComponentStatus.PARTIAL_OUTAGE}, author=agent,
+    )  # fmt: skip
+    pbx = status_services.open_incident(
+        name="PBX slow to connect calls", impact=Impact.MAJOR,
+        status=IncidentStatus.INVESTIGATING, body="Calls take a while to connect; looking into it.",
+        components={"pbx-cliente-b": ComponentStatus.DEGRADED}, author=agent,
+    )  # fmt: skip
+    status_services.update_incident(
+        pbx, status=IncidentStatus.IDENTIFIED, body="A failed power supply; the spare is fitted.",
+        author=agent,
+    )  # fmt: skip
+    return {"trunk_incident": trunk.pk, "pbx_incident": pbx.pk}
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
     import django
 
     django.setup()
     phase = sys.argv[1] if len(sys.argv) > 1 else "base"
-    result = {"base": base, "breached": breached}[phase]()
+    result = {"base": base, "breached": breached, "status": status}[phase]()
     print(json.dumps(result))
 
 
