@@ -192,6 +192,16 @@ def client(
     conn.close()
 
 
+def stop_server(server: subprocess.Popen | None) -> None:
+    """Stop ``supportdesk run`` as Ctrl-C would, and for good if it does not go in 20 s."""
+    if server is not None and server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def server_cpu_seconds(root: int) -> float:
     """User + system CPU of the server's process tree (Linux /proc), to tell the cost of a case
     apart from what other programs on a shared machine take."""
@@ -344,12 +354,7 @@ def main() -> None:
             f"p99 <= {TARGET_P99_MS} ms: {'met' if verdict else 'NOT met'}"
         )
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop_server(server)
         if args.keep:
             print(f"  kept {tmp}")
         else:

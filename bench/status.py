@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -217,12 +216,7 @@ def main() -> None:
         )
         print(PEER)
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        api_cases.stop_server(server)
         if args.keep:
             print(f"kept {tmp}")
         else:

@@ -26,7 +26,6 @@ import http.client  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
 import shutil  # noqa: E402
-import signal  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -37,7 +36,14 @@ from xml.etree import ElementTree  # noqa: E402
 
 from twilio.request_validator import RequestValidator  # noqa: E402
 
-from bench.api_cases import free_port, seed, server_cpu_seconds, supportdesk  # noqa: E402
+from bench.api_cases import (  # noqa: E402
+    free_port,
+    seed,
+    server_cpu_seconds,
+    stop_server,
+    supportdesk,
+    wait_until_up,
+)
 
 TARGET_P95_MS, TARGET_CALLS = 20, 8
 PEER = "peer: none publishes a webhook latency; the figure to meet is the target below"
@@ -71,22 +77,6 @@ def seed_phone(env: dict[str, str]) -> None:
     from django.db import connection
 
     connection.close()
-
-
-def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"supportdesk run exited with code {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/login/")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("supportdesk run did not answer within a minute")
 
 
 class Carrier:
@@ -244,12 +234,7 @@ def main() -> None:
             f"at {top['concurrency']}: {top['all'][1]:.1f} ms, {'met' if met else 'NOT met'}"
         )
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop_server(server)
         if args.keep:
             print(f"  kept {tmp}")
         else:
