@@ -6,6 +6,17 @@ class ContactRole(models.TextChoices):
     MEMBER = "member", _("Member")
     LICENSED_MEMBER = "licensed_member", _("Licensed member")
     ADMIN = "admin", _("Administrator")
+    #: The organization's administrator who bought the plan and may sign for the organization.
+    OWNER = "owner", _("Owner")
+
+
+#: Roles that administer the organization's people and see all its cases.
+ADMIN_ROLES = frozenset({ContactRole.ADMIN, ContactRole.OWNER})
+
+
+def entitled_as(role: str) -> str:
+    """The role whose entitlements apply: an owner is an administrator under every plan."""
+    return ContactRole.ADMIN if role == ContactRole.OWNER else role
 
 
 class AddressKind(models.TextChoices):

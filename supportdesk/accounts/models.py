@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.access import Action, RestrictedQuerySet
-from supportdesk.accounts.choices import AddressKind, AgentLevel, ContactRole
+from supportdesk.accounts.choices import ADMIN_ROLES, AddressKind, AgentLevel, ContactRole
 
 
 class UserManager(BaseUserManager["User"]):
@@ -116,7 +116,7 @@ class ContactQuerySet(RestrictedQuerySet["Contact"]):
     brand_path = "organization__brand"
 
     def for_contact(self, contact: "Contact", action: Action) -> "ContactQuerySet":
-        if contact.role == ContactRole.ADMIN:
+        if contact.role in ADMIN_ROLES:
             return self.filter(organization_id=contact.organization_id)
         return self.filter(pk=contact.pk)
 

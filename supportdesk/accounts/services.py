@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supportdesk.accounts.choices import AddressKind, ContactRole
+from supportdesk.accounts.choices import ADMIN_ROLES, AddressKind, ContactRole
 from supportdesk.accounts.models import (
     Agent,
     ApiToken,
@@ -235,7 +235,7 @@ def invite_contact(
     if (
         inviter is None
         or inviter.organization_id != organization.pk
-        or inviter.role != ContactRole.ADMIN
+        or inviter.role not in ADMIN_ROLES
     ):
         raise InvitationError(_("Only an administrator of the organization can invite people."))
     if role not in ContactRole.values:

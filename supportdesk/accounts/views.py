@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from supportdesk.accounts import services
 from supportdesk.accounts.access import AuthenticatedHttpRequest
-from supportdesk.accounts.choices import ContactRole
+from supportdesk.accounts.choices import ADMIN_ROLES
 from supportdesk.accounts.forms import (
     AcceptInvitationForm,
     InvitationForm,
@@ -90,7 +90,7 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
 def _inviting_contact(request: AuthenticatedHttpRequest):
     """The signed-in administrator of an organization, or a 404 for anyone else."""
     contact = request.user.contact_or_none
-    if contact is None or contact.role != ContactRole.ADMIN:
+    if contact is None or contact.role not in ADMIN_ROLES:
         raise Http404
     return contact
 

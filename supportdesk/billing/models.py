@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.access import Action, RestrictedQuerySet, works_the_desk
-from supportdesk.accounts.choices import ContactRole
+from supportdesk.accounts.choices import ADMIN_ROLES
 from supportdesk.accounts.models import Contact, Organization, User
 from supportdesk.billing.choices import EntrySource, PackKind
 from supportdesk.tickets.models import Case
@@ -25,7 +25,7 @@ class TimeEntryQuerySet(RestrictedQuerySet["TimeEntry"]):
     brand_path = "case__brand"
 
     def for_contact(self, contact: Contact, action: Action) -> "TimeEntryQuerySet":
-        if contact.role != ContactRole.ADMIN or action != Action.VIEW:
+        if contact.role not in ADMIN_ROLES or action != Action.VIEW:
             return self.none()
         return self.filter(organization_id=contact.organization_id)
 
@@ -43,7 +43,7 @@ def billed_organizations(user: User) -> "models.QuerySet[Organization]":
     if works_the_desk(user):
         return organizations
     contact = user.contact_or_none
-    if contact is None or contact.role != ContactRole.ADMIN:
+    if contact is None or contact.role not in ADMIN_ROLES:
         return organizations.none()
     return organizations
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from supportdesk.accounts.access import Action, AuthenticatedHttpRequest, agent_required
-from supportdesk.accounts.choices import ContactRole
+from supportdesk.accounts.choices import ADMIN_ROLES
 from supportdesk.accounts.models import Organization
 from supportdesk.billing import services
 from supportdesk.billing.context import (
@@ -250,7 +250,7 @@ def org_statement_file(
 def _admin_organization(request: AuthenticatedHttpRequest) -> Organization:
     """The signed-in customer's organization, if they administer it; otherwise 404."""
     contact = request.user.contact_or_none
-    if contact is None or contact.role != ContactRole.ADMIN:
+    if contact is None or contact.role not in ADMIN_ROLES:
         raise Http404
     return contact.organization
 

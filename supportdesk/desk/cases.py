@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from supportdesk.accounts.access import Action, AuthenticatedHttpRequest, agent_required
-from supportdesk.accounts.choices import ContactRole
+from supportdesk.accounts.choices import ADMIN_ROLES
 from supportdesk.billing import context as billing
 from supportdesk.desk.forms import (
     CaseControlsForm,
@@ -344,7 +344,7 @@ def my_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "show": show,
-        "is_admin": contact is not None and contact.role == ContactRole.ADMIN,
+        "is_admin": contact is not None and contact.role in ADMIN_ROLES,
         "chat_template": optional_template("knowledge/_chat_widget.html"),
     }
     return render(request, "tickets/my_cases.html", context)

@@ -5,6 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class Metric(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
     RESTORATION = "restoration", _("Restoration")
+    ON_SITE = "on_site", _("On-site visit")
+    REPAIR = "repair", _("Repair")
+    CONFIRMATION = "confirmation", _("Confirmation")
+    COMPLETION = "completion", _("Completion")
+
+
+#: Promises that start when something happens on the case (a visit is decided, a device is taken,
+#: a request is submitted), not when the case is received.
+ON_DEMAND_METRICS = frozenset(
+    {Metric.ON_SITE, Metric.REPAIR, Metric.CONFIRMATION, Metric.COMPLETION}
+)
 
 
 class Entitlement(models.TextChoices):

@@ -23,7 +23,7 @@ How a matrix reads:
 from dataclasses import dataclass
 from datetime import datetime
 
-from supportdesk.accounts.choices import AgentLevel
+from supportdesk.accounts.choices import AgentLevel, entitled_as
 from supportdesk.accounts.models import Contact
 from supportdesk.plans.choices import Entitlement, Way
 from supportdesk.plans.contracts import in_force
@@ -55,6 +55,7 @@ NEVER_ASSUMED = frozenset(
 def may(plan: Plan | None, role: str, key: str) -> bool:
     """Whether a contact of this role may use what ``key`` names, under this plan."""
     declared = (plan.entitlements or {}) if plan is not None else {}
+    role = entitled_as(role)
     if key in declared:
         return role in declared[key]
     if key in NEVER_ASSUMED:

@@ -96,6 +96,11 @@ class Coverage(models.TextChoices):
     CHANNEL_UNGUARANTEED = "channel_unguaranteed", _("channel %(param)s carries no guarantee")
     NOT_DESIGNATED = "not_designated", _("not sent to the designated address %(param)s")
     NOT_ENTITLED = "not_entitled", _("the requester's role does not include %(param)s")
+    DEVICE_NOT_COVERED = "device_not_covered", _("device %(param)s is not covered by the contract")
+    SENDER_FAILED = (
+        "sender_failed",
+        _("the sender could not be verified for %(param)s: held for review"),
+    )
 
 
 def entitlement_text(key: str) -> str:

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.access import Action, RestrictedQuerySet
-from supportdesk.accounts.choices import ContactRole
+from supportdesk.accounts.choices import ADMIN_ROLES
 from supportdesk.accounts.models import Brand, Contact, Organization, Team, User
 from supportdesk.plans.choices import Metric
 from supportdesk.plans.models import BusinessCalendar, Plan, SlaTarget
@@ -31,7 +31,7 @@ class CaseQuerySet(RestrictedQuerySet["Case"]):
     contact their own."""
 
     def for_contact(self, contact: Contact, action: Action) -> "CaseQuerySet":
-        if contact.role == ContactRole.ADMIN:
+        if contact.role in ADMIN_ROLES:
             return self.filter(organization_id=contact.organization_id)
         return self.filter(organization_id=contact.organization_id, contact=contact)
 

@@ -7,7 +7,7 @@ traffic follow the same rules.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from supportdesk.accounts.models import Brand, Contact, Organization, Team, User
 from supportdesk.accounts.services import InvalidAddress, find_contact, normalize_address
 from supportdesk.db import writing
-from supportdesk.plans.choices import Metric
+from supportdesk.plans.choices import ON_DEMAND_METRICS, Metric
 from supportdesk.plans.contracts import in_force_among, local_day, organization_contracts
 from supportdesk.plans.entitlements import case_access
 from supportdesk.plans.models import BusinessCalendar, Contract, Plan
@@ -154,6 +154,8 @@ def _start_clocks(case: Case, decision: CoverageDecision) -> list[SlaClock]:
     targets = list(plan.targets.all())
     started = []
     for metric in Metric.values:
+        if metric in ON_DEMAND_METRICS:
+            continue
         target = clockmath.select_target(
             targets,
             metric=metric,
@@ -553,6 +555,20 @@ def change_status(
     return case
 
 
+def _case_hours(case: Case) -> tuple[CoverageDecision, BusinessCalendar | None]:
+    """The coverage the case was received under, and the hours its clocks count: the contract's
+    region, unless the organization has moved to another plan since."""
+    decision = decide_coverage(
+        organization=case.organization,
+        contact=case.contact,
+        channel=case.channel,
+        received_via=case.received_via,
+        at=case.received_at,
+    )
+    plan_hours = case.plan.calendar if case.plan is not None else None
+    return decision, decision.calendar if decision.plan == case.plan else plan_hours
+
+
 @writing()
 def change_priority(
     case: Case, priority: str, *, actor: User | None, at: datetime | None = None
@@ -575,19 +591,13 @@ def change_priority(
     case.priority = priority
     late = []
     if case.plan is not None:
-        decision = decide_coverage(
-            organization=case.organization,
-            contact=case.contact,
-            channel=case.channel,
-            received_via=case.received_via,
-            at=case.received_at,
-        )
-        # The contract's region, unless the organization has moved to another plan since.
-        calendar = decision.calendar if decision.plan == case.plan else case.plan.calendar
+        decision, calendar = _case_hours(case)
         targets = list(case.plan.targets.all())
         by_metric = {clock.metric: clock for clock in clocks}
         for metric in Metric.values:
             clock = by_metric.get(metric)
+            if clock is None and metric in ON_DEMAND_METRICS:
+                continue
             target = clockmath.select_target(
                 targets,
                 metric=metric,
@@ -670,6 +680,92 @@ def _start_late_clock(
         clock.due_at = clockmath.compute_due(clock)
     clock.save()
     return clock
+
+
+@dataclass(frozen=True)
+class Promise:
+    """A promise that is not a plan's target row (a request type's milestone): how long, on
+    which calendar, and how it reads."""
+
+    rule: str
+    calendar: BusinessCalendar | None
+    within: timedelta | None = None
+    business_days: int | None = None
+    guaranteed: bool = True
+
+
+@writing()
+def start_clock(
+    case: Case,
+    metric: str,
+    *,
+    actor: User | None,
+    at: datetime | None = None,
+    started_at: datetime | None = None,
+    promise: Promise | None = None,
+) -> SlaClock | None:
+    """Start a promise that runs from an event rather than from receipt: a visit decided, a
+    device taken for repair, a request submitted. Without ``promise`` the plan's target for the
+    metric applies; no target, no clock (``None``). ``started_at`` is what the promise counts
+    from (an on-site visit counts from the report), default ``at``."""
+    at = at or timezone.now()
+    if metric not in ON_DEMAND_METRICS:
+        raise CaseError(CaseErrorCode.INVALID, f"{metric} starts with the case", "metric")
+    case = _locked(case)
+    _require_open(case)
+    clocks = _clocks(case)
+    if any(c.metric == metric for c in clocks):
+        raise CaseError(
+            CaseErrorCode.INVALID,
+            _("The case already has a %(metric)s clock.") % {"metric": Metric(metric).label},
+            "metric",
+        )
+    clock = SlaClock(case=case, metric=metric, started_at=started_at or at)
+    if promise is None:
+        if case.plan is None:
+            return None
+        decision, calendar = _case_hours(case)
+        target = clockmath.select_target(
+            case.plan.targets.all(),
+            metric=metric,
+            priority=case.priority,
+            channel=case.channel,
+            designated=decision.designated,
+            covered=case.covered,
+        )
+        if target is None:
+            return None
+        clockmath.apply_target(clock, target, calendar)
+    else:
+        clock.rule, clock.guaranteed = promise.rule, promise.guaranteed
+        clock.calendar, clock.within = promise.calendar, promise.within
+        clock.business_days = promise.business_days
+    clock.due_at = clockmath.compute_due(clock)
+    clock.save()
+    clocks.append(clock)
+    log = [events.clock(case, EventKind.CLOCK_STARTED, at, clock, actor=actor)]
+    _settle(case, [clock], at)
+    Event.objects.bulk_create(log)
+    _save_case(case, clocks, at)
+    return clock
+
+
+@writing()
+def meet_clock(case: Case, metric: str, *, actor: User | None, at: datetime | None = None) -> bool:
+    """The promise is kept at ``at`` (the technician arrived, the device came back); a breach
+    already recorded stays. False when the case has no such clock running."""
+    at = at or timezone.now()
+    case = _locked(case)
+    clocks = _clocks(case)
+    _settle(case, clocks, at)
+    clock = next((c for c in clocks if c.metric == metric and c.met_at is None), None)
+    if clock is None:
+        return False
+    clock.met_at = at
+    clock.save(update_fields=["met_at"])
+    Event.objects.bulk_create([events.clock(case, EventKind.CLOCK_MET, at, clock, actor=actor)])
+    _save_case(case, clocks, at)
+    return True
 
 
 @writing()
