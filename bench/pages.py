@@ -8,12 +8,24 @@ measures, in a fresh process as a server would run, server time (Django's test c
 process: middleware, views, templates) for the queue and case pages, the queue's counts, and
 the portal's list and case page: p50/p95 over repeated requests and the queries of each.
 Target: queue and case page p95 <= 50 ms; exits non-zero when missed.
+
+    .venv/bin/python bench/pages.py --first-request [--rounds 3]
+
+The first request a fresh server worker serves: starts the real server (``supportdesk run``,
+one web worker, as bench/api_cases.py does) on a small world, waits until the worker says it
+takes requests (its own first request would otherwise be the readiness probe), and times one
+page over HTTP, then the same page again; a fresh server for every page and round.
+Target: first request <= 500 ms; exits non-zero when missed.
 """
 
 import argparse
+import http.client
 import importlib.util
 import json
+import os
+import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,8 +43,13 @@ sys.path.insert(0, str(HERE.parent))
 _spec = importlib.util.spec_from_file_location("bench_queue", HERE / "queue.py")
 bench_queue = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_queue)
+_spec = importlib.util.spec_from_file_location("bench_api", HERE / "api_cases.py")
+bench_api = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_api)
 
 TARGET_MS = 50.0
+FIRST_TARGET_MS = 500.0
+FIRST_PEER = "none known (no peer publishes the first-request latency of a fresh worker)"
 
 
 def spread(world) -> dict:
@@ -159,12 +176,119 @@ def report(results, cases: int, repeat: int) -> bool:
 GATED = ("queue, first page", "queue, htmx refresh", "case page")
 
 
+def first_request_world(env: dict[str, str]) -> dict:
+    """bench/api_cases.py's small world, one case, and signed-in sessions for the pages."""
+    bench_api.seed(env)
+    from django.test import Client
+
+    from supportdesk.accounts.models import Contact, User
+    from supportdesk.tickets import services
+
+    ana = Contact.objects.get(user__email="ana@cliente-b.pt")
+    case = services.open_case(
+        subject="Printer offline", body="Since 9:00.", channel="web", priority="P2", contact=ana
+    )
+    cookies = {}
+    for who, email in (("agent", "bench@supportdesk.example"), ("customer", ana.user.email)):
+        client = Client()
+        client.force_login(
+            User.objects.get(email=email), backend="django.contrib.auth.backends.ModelBackend"
+        )
+        cookies[who] = f"sessionid={client.cookies['sessionid'].value}"
+    return {"case": case.pk, "cookies": cookies}
+
+
+def wait_until_ready(log: Path, server: subprocess.Popen, timeout: float = 120) -> None:
+    """Until the worker logs that it takes requests (gunicorn_conf.post_worker_init)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"supportdesk run exited:\n{log.read_text()[-2000:]}")
+        if "Worker ready" in log.read_text():
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"no worker ready in {timeout:.0f} s:\n{log.read_text()[-2000:]}")
+
+
+def timed_get(port: int, path: str, cookie: str | None) -> float:
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    if response.status != 200:
+        raise SystemExit(f"GET {path}: HTTP {response.status}")
+    return (time.perf_counter() - started) * 1000
+
+
+def first_requests(rounds: int) -> bool:
+    tmp = Path(tempfile.mkdtemp(prefix="sd-bench-first-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+        "SUPPORTDESK_VAR": str(tmp),
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DEBUG": "false",
+    }
+    try:
+        bench_api.supportdesk("migrate", "--noinput", "--skip-checks", "-v", "0", env=env)
+        world = first_request_world(env)
+        agent, customer = world["cookies"]["agent"], world["cookies"]["customer"]
+        pages = [
+            ("sign-in page (anonymous)", "/login/", None),
+            ("queue (agent)", "/desk/", agent),
+            ("case page (agent)", f"/desk/cases/{world['case']}/", agent),
+            ("portal: case list (customer)", "/cases/", customer),
+            ("portal: case page (customer)", f"/cases/{world['case']}/", customer),
+        ]
+        results = []
+        for label, path, cookie in pages:
+            firsts, seconds = [], []
+            for _round in range(rounds):
+                port = bench_api.free_port()
+                log = tmp / "server.log"
+                command = [
+                    sys.executable, "-m", "supportdesk.cli", "run", "--port", str(port),
+                    "--workers", "1", "--no-worker",
+                ]  # fmt: skip
+                with log.open("w") as out:
+                    server = subprocess.Popen(
+                        command, env=env, cwd=HERE.parent, stdout=out, stderr=subprocess.STDOUT
+                    )
+                try:
+                    wait_until_ready(log, server)
+                    firsts.append(timed_get(port, path, cookie))
+                    seconds.append(timed_get(port, path, cookie))
+                finally:
+                    bench_api.stop_server(server)
+            results.append((label, statistics.median(firsts), max(firsts), min(seconds)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\nfirst request of a fresh worker (`supportdesk run`, 1 worker, SQLite, "
+          f"{os.cpu_count()} CPUs), {rounds} fresh servers per page")  # fmt: skip
+    print(f"{'page':32} {'first ms':>9} {'worst ms':>9} {'next ms':>8}")
+    ok = True
+    for label, first, worst, second in results:
+        ok &= worst <= FIRST_TARGET_MS
+        mark = "  ok" if worst <= FIRST_TARGET_MS else f"  OVER {FIRST_TARGET_MS:.0f} ms"
+        print(f"{label:32} {first:9.0f} {worst:9.0f} {second:8.0f}{mark}")
+    print(f"target: first request <= {FIRST_TARGET_MS:.0f} ms (each worker is warmed at start)")
+    print(f"peer: {FIRST_PEER}")
+    return ok
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--first-request", action="store_true", help="fresh workers' first page")
+    parser.add_argument("--rounds", type=int, default=3, help="fresh servers per page")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: DB,ids in a fresh process
     args = parser.parse_args()
+    if args.first_request:
+        sys.exit(0 if first_requests(args.rounds) else 1)
     if args.measure:
         db, ids = args.measure.split(",", 1)
         bench_queue.setup_django(f"sqlite:///{db}")

@@ -4,6 +4,7 @@ With no environment at all the desk runs on an embedded SQLite database under ``
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Final
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "supportdesk.accounts",
     "supportdesk.plans",
     "supportdesk.tickets",
+    "supportdesk.assets",
     "supportdesk.channels.email",
     "supportdesk.channels.chat",
     "supportdesk.channels.voice",
@@ -82,6 +84,9 @@ INSTALLED_APPS = [
     "supportdesk.billing",
     "supportdesk.knowledge",
     "supportdesk.status",
+    "supportdesk.remote",
+    "supportdesk.service_requests",
+    "supportdesk.field",
     "supportdesk.desk",
     "supportdesk.world",
     "supportdesk.runtime",
@@ -89,6 +94,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "supportdesk.status.cache.PublicStatusCache",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,7 +103,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "supportdesk.accounts.middleware.TimezoneMiddleware",
+    "supportdesk.plans.zones.TimezoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -152,7 +158,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "supportdesk.accounts.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
@@ -184,6 +190,10 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Files customers and agents attach to messages: at most this many, each at most this big.
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
 ATTACHMENT_MAX_FILES = envint("ATTACHMENT_MAX_FILES", "5")
+# The prefix of case numbers (CASE-12) on a desk without brands; each brand numbers its own.
+CASE_PREFIX = os.environ.get("CASE_PREFIX", "CASE")
+if not re.fullmatch(r"[A-Z][A-Z0-9]{0,11}", CASE_PREFIX):
+    raise ImproperlyConfigured("CASE_PREFIX: capital letters and digits, starting with a letter")
 # Facet counts of the agent queue are recomputed at most this often per filter set.
 QUEUE_COUNTS_SECONDS = envint("QUEUE_COUNTS_SECONDS", "20")
 
@@ -244,12 +254,21 @@ MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "")
 MAIL_MAX_ATTACHMENT_BYTES = envint("MAIL_MAX_ATTACHMENT_BYTES", str(25 * 1024 * 1024))
 # A message larger than this is refused by the gateway (5.3.4, its headers are kept, held).
 MAIL_MAX_MESSAGE_BYTES = envint("MAIL_MAX_MESSAGE_BYTES", str(50 * 1024 * 1024))
+# A reply carries its files up to this many bytes in all; the rest go as signed links that
+# download only their file, for this many days.
+MAIL_REPLY_ATTACHMENT_BYTES = envint("MAIL_REPLY_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
+MAIL_FILE_LINK_DAYS = envint("MAIL_FILE_LINK_DAYS", "14")
 # A sender whose messages exceed this many in the window is held (a mail loop, a flood).
 MAIL_RATE_LIMIT = envint("MAIL_RATE_LIMIT", "20")
 MAIL_RATE_WINDOW_SECONDS = envint("MAIL_RATE_WINDOW_SECONDS", "600")
 # Acknowledge new cases from unregistered senders too (off: no backscatter to forged senders).
 MAIL_ACKNOWLEDGE_UNREGISTERED = envbool("MAIL_ACKNOWLEDGE_UNREGISTERED", "false")
 MAIL_POLL_INTERVAL_SECONDS = envint("MAIL_POLL_INTERVAL_SECONDS", "60")
+# Senders are checked against their domain's DKIM keys and DMARC policy through this resolver:
+# "system" (resolv.conf), nameserver addresses ("127.0.0.53,9.9.9.9"), or "off" (no lookups:
+# every sender is "not verified" unless the mailbox's server vouches). Each lookup gets this long.
+MAIL_DNS_RESOLVER = os.environ.get("MAIL_DNS_RESOLVER", "system")
+MAIL_DNS_TIMEOUT_SECONDS = envint("MAIL_DNS_TIMEOUT_SECONDS", "2")
 # A sender holds a message this long; if it dies meanwhile, the message is sent again after.
 # Longer than one SMTP conversation can take (a few round trips of EMAIL_TIMEOUT each).
 MAIL_SEND_LEASE_SECONDS = envint("MAIL_SEND_LEASE_SECONDS", "300")
@@ -288,6 +307,11 @@ PHONE_SIMULATOR = envbool("PHONE_SIMULATOR", "true")
 SMS_FROM = os.environ.get("SMS_FROM", "")
 # A sender holds a text this long; if it dies meanwhile, the text is sent again after.
 SMS_SEND_LEASE_SECONDS = envint("SMS_SEND_LEASE_SECONDS", "120")
+# How long a worker process serves the status page's public answers (anonymous readers) from
+# memory; 0 turns that off. A status change clears the process that made it at once.
+STATUS_PUBLIC_CACHE_SECONDS = envint("STATUS_PUBLIC_CACHE_SECONDS", "5")
+# The bearer token monitors (Prometheus Alertmanager) send with their webhooks; empty: off.
+STATUS_ALERTMANAGER_TOKEN = envsecret("STATUS_ALERTMANAGER_TOKEN", "")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", "15")

@@ -19,6 +19,28 @@ def entitled_as(role: str) -> str:
     return ContactRole.ADMIN if role == ContactRole.OWNER else role
 
 
+#: Roles an organization's administrator may give: the owner is recorded by the provider.
+GRANTABLE_ROLES = [
+    (value, label) for value, label in ContactRole.choices if value != ContactRole.OWNER
+]
+
+
+class OrganizationEventKind(models.TextChoices):
+    """What the organization's audit history records about its people."""
+
+    OWNER_INVITED = "owner_invited", _("Owner recorded")
+    OWNER_CODE_SENT = "owner_code_sent", _("Owner's code sent")
+    OWNER_CODE_FAILED = "owner_code_failed", _("Wrong owner's code")
+    OWNER_CLAIMED = "owner_claimed", _("Owner confirmed")
+    INVITED = "invited", _("Invitation sent")
+    INVITATION_RESENT = "invitation_resent", _("Invitation sent again")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    DEACTIVATED = "deactivated", _("Deactivated")
+    REACTIVATED = "reactivated", _("Reactivated")
+
+
 class AddressKind(models.TextChoices):
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone")

@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.accounts.choices import ContactRole
+from supportdesk.accounts.choices import GRANTABLE_ROLES, ContactRole
 from supportdesk.accounts.models import User
 
 
@@ -32,10 +32,54 @@ class ResetForm(PasswordResetForm):
 
 
 class InvitationForm(forms.Form):
+    """One person; the service normalises the number and checks the extension is free."""
+
     email = forms.EmailField(label=_("Email"))
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
-    role = forms.ChoiceField(
-        label=_("Role"), choices=ContactRole.choices, initial=ContactRole.MEMBER
+    role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE_ROLES, initial=ContactRole.MEMBER)
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        required=False,
+        help_text=_("In international form, like +48221000101."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    extension = forms.RegexField(
+        label=_("Extension"),
+        regex=r"^[0-9]{1,8}$",
+        required=False,
+        error_messages={"invalid": _("An extension is up to 8 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        choices=lambda: settings.LANGUAGES,
+        required=False,
+    )
+
+
+class InvitationFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "A first line naming the columns email, name, role, phone, extension, language; "
+            "then one person a line. Everyone is invited, or no one if a line is wrong."
+        ),
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE_ROLES)
+
+
+class OwnerCodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code from the email"),
+        regex=r"^\s*[0-9]{6}\s*$",
+        error_messages={"invalid": _("The code has 6 digits.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
     )
 
 
@@ -66,6 +110,12 @@ class PasswordFields(forms.Form):
 
 
 class AcceptInvitationForm(PasswordFields):
+    name = forms.CharField(label=_("Your name"), max_length=200)
+
+    field_order = ["name", "password1", "password2"]
+
+
+class OwnerAccountForm(PasswordFields):
     name = forms.CharField(label=_("Your name"), max_length=200)
 
     field_order = ["name", "password1", "password2"]

@@ -12,7 +12,13 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.access import Action, RestrictedQuerySet
-from supportdesk.accounts.choices import ADMIN_ROLES, AddressKind, AgentLevel, ContactRole
+from supportdesk.accounts.choices import (
+    ADMIN_ROLES,
+    AddressKind,
+    AgentLevel,
+    ContactRole,
+    OrganizationEventKind,
+)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -129,11 +135,27 @@ class Contact(models.Model):
     name = models.CharField(_("name"), max_length=200)
     role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices)
     language = models.CharField(_("language"), max_length=8, blank=True)
+    #: The internal number that reaches this person through the organization's main number.
+    extension = models.CharField(_("extension"), max_length=8, blank=True)
 
     objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(role=ContactRole.OWNER),
+                name="one_owner",
+                violation_error_message=_("An organization has one owner."),
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "extension"],
+                condition=~Q(extension=""),
+                name="contact_extension_once",
+                violation_error_message=_("This extension is someone else's already."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -237,6 +259,10 @@ class Invitation(models.Model):
     email = models.EmailField(_("email"))
     name = models.CharField(_("name"), max_length=200, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=ContactRole.choices)
+    phone = models.CharField(_("phone number"), max_length=32, blank=True)
+    extension = models.CharField(_("extension"), max_length=8, blank=True)
+    #: The language the invitation is written in, and the new person's pages after.
+    language = models.CharField(_("language"), max_length=8, blank=True)
     digest = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField()
@@ -256,3 +282,100 @@ class Invitation(models.Model):
     @staticmethod
     def new_secret() -> str:
         return secrets.token_urlsafe(32)
+
+
+class OwnerClaim(models.Model):
+    """The provider's record of who bought the plan: the link mailed to them sends a 6-digit
+    code to the same address, and the code makes them the organization's owner.
+
+    Only hashes are kept: the link's SHA-256, and the code's HMAC keyed with the site's
+    secret key (a leaked database alone does not reveal or let anyone test a code).
+    """
+
+    organization = models.ForeignKey(Organization, models.CASCADE, related_name="owner_claims")
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    #: Why the organization's owner is replaced (required when it has one).
+    note = models.TextField(_("note"), blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    code_digest = models.CharField(max_length=64, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_tries = models.PositiveSmallIntegerField(default=0)
+    codes_sent = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("owner invitation")
+        verbose_name_plural = _("owner invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization}"
+
+
+class OrganizationEventQuerySet(RestrictedQuerySet["OrganizationEvent"]):
+    """The desk sees its customers' histories; an organization's administrators their own."""
+
+    brand_path = "organization__brand"
+
+    def for_contact(self, contact: "Contact", action: Action) -> "OrganizationEventQuerySet":
+        if contact.role in ADMIN_ROLES and action == Action.VIEW:
+            return self.filter(organization_id=contact.organization_id)
+        return self.none()
+
+
+class OrganizationEvent(models.Model):
+    """One entry of an organization's audit history: who did what to its people, when, from
+    which address. Append-only."""
+
+    organization = models.ForeignKey(Organization, models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("when"))
+    #: Who acted; empty for the provider's command line.
+    actor = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("who")
+    )
+    kind = models.CharField(_("what"), max_length=30, choices=OrganizationEventKind.choices)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
+
+    objects = OrganizationEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organization", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.get_kind_display()}"
+
+    def describe(self) -> str:
+        """The entry in a sentence, in the reader's language (roles by their names)."""
+        values = {key: value for key, value in self.details.items() if isinstance(value, str)}
+        for key in ("role", "from", "to"):
+            if values.get(key) in ContactRole.values:
+                values[key] = str(ContactRole(values[key]).label)
+        values.setdefault("tries", self.details.get("tries", ""))
+        try:
+            return str(EVENT_SENTENCES[OrganizationEventKind(self.kind)]) % values
+        except (KeyError, TypeError):
+            return self.get_kind_display()
+
+
+EVENT_SENTENCES = {
+    OrganizationEventKind.OWNER_INVITED: _("%(email)s recorded as the buyer, to confirm by code"),
+    OrganizationEventKind.OWNER_CODE_SENT: _("Code sent to %(email)s"),
+    OrganizationEventKind.OWNER_CODE_FAILED: _("Wrong code for %(email)s (try %(tries)s of 5)"),
+    OrganizationEventKind.OWNER_CLAIMED: _("%(email)s confirmed the code and is the owner"),
+    OrganizationEventKind.INVITED: _("%(email)s invited as %(role)s"),
+    OrganizationEventKind.INVITATION_RESENT: _("Invitation to %(email)s sent again"),
+    OrganizationEventKind.INVITATION_REVOKED: _("Invitation to %(email)s revoked"),
+    OrganizationEventKind.INVITATION_ACCEPTED: _("%(email)s joined as %(role)s"),
+    OrganizationEventKind.ROLE_CHANGED: _("%(name)s: %(from)s → %(to)s"),
+    OrganizationEventKind.DEACTIVATED: _("%(name)s deactivated: can no longer sign in"),
+    OrganizationEventKind.REACTIVATED: _("%(name)s reactivated"),
+}

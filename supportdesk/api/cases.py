@@ -60,7 +60,7 @@ def _breached() -> Exists:
 def _listed(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """A list page's rows; their breach flags come after, in one query for the page (as a
     per-row EXISTS, PostgreSQL hashes every clock of every case: 50 ms at a million cases)."""
-    return queryset.select_related("organization", "assignee", "team", "plan")
+    return queryset.select_related("organization", "assignee", "team", "plan", "asset")
 
 
 def _breached_ids(cases: list[Case]) -> set[int]:
@@ -86,6 +86,7 @@ def _summary(case: Case, breached: bool) -> dict:
         "assignee": case.assignee.email if case.assignee else None,
         "team": case.team.slug if case.team else None,
         "plan": case.plan.slug if case.plan else None,
+        "asset": case.asset.serial if case.asset else None,
         "covered": case.covered,
         "coverage": case.coverage_reason,
         "breached": breached,

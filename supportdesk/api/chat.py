@@ -8,6 +8,7 @@ what they may read.
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from ninja import Field, Router, Schema
 
 from supportdesk.api import errors
@@ -16,6 +17,7 @@ from supportdesk.channels.chat import services as chat
 from supportdesk.channels.chat.choices import HANDED_OFF, ConversationState, Sender
 from supportdesk.channels.chat.models import ChatMessage
 from supportdesk.knowledge import chatbot
+from supportdesk.status import ongoing
 
 
 def anonymous(request: HttpRequest):
@@ -57,6 +59,11 @@ class ChatOut(Schema):
     state: ConversationState | None = None
     case: str | None = Field(None, description="The case holding the conversation, if any.")
     messages: list[str] = Field(default_factory=list, description="What the desk said.")
+    incidents: list[dict] = Field(
+        default_factory=list,
+        description="Ongoing incidents the question is about, with their latest update: shown "
+        "before any article.",
+    )
 
 
 def _user(request: HttpRequest):
@@ -73,9 +80,11 @@ def _user(request: HttpRequest):
 def chat_message(request: HttpRequest, payload: ChatIn) -> dict:
     """Ask the assistant; customers continue a conversation and can ask for a person."""
     user = _user(request)
+    language = payload.lang or get_language()
+    incidents = [o.as_json(language) for o in ongoing.about(payload.message, user)]
     if user is None or user.is_agent or user.contact_or_none is None:
         reply = chatbot.ask(payload.message, user=user, lang=payload.lang)
-        return {**reply.as_json(), "messages": []}
+        return {**reply.as_json(), "messages": [], "incidents": incidents}
     conversation = chat.for_owner(payload.conversation, user, "") if payload.conversation else None
     if payload.conversation and conversation is None:
         raise errors.unknown("conversation", "No such conversation of yours.")
@@ -101,4 +110,5 @@ def chat_message(request: HttpRequest, payload: ChatIn) -> dict:
         "state": conversation.state,
         "case": conversation.case.label if conversation.case is not None else None,
         "messages": [m.body for m in said if m.sender in (Sender.BOT, Sender.SYSTEM)],
+        "incidents": incidents,
     }

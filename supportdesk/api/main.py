@@ -10,6 +10,8 @@ from ninja.responses import NinjaJSONEncoder
 
 from supportdesk.api import billing as billing_api
 from supportdesk.api import cases, chat, errors, people, plans
+from supportdesk.api import remote as remote_api
+from supportdesk.api import requests as requests_api
 from supportdesk.api import status as status_api
 from supportdesk.api.auth import ANY
 
@@ -54,8 +56,10 @@ api = SupportdeskAPI(
 )
 errors.install(api)
 api.add_router("/cases", cases.router)
+api.add_router("/cases", remote_api.router)
 api.add_router("/plans", plans.router)
 api.add_router("/chat", chat.router)
 api.add_router("/billing", billing_api.router)
 api.add_router("/status", status_api.router)
 api.add_router("/", people.router)
+api.add_router("/", requests_api.router)

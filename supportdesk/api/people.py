@@ -1,5 +1,8 @@
 """Who is who: the caller, their tokens, organizations, contacts and agents."""
 
+from datetime import datetime
+from typing import Annotated
+
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.middleware.csrf import get_token
@@ -8,20 +11,26 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as HttpStatus
 
+from supportdesk.accounts import mail
 from supportdesk.accounts.access import works_the_desk
 from supportdesk.accounts.models import Agent, ApiToken, Contact, Organization
-from supportdesk.accounts.services import issue_token, revoke_token
+from supportdesk.accounts.services import OwnerError, invite_owner, issue_token, revoke_token
+from supportdesk.accounts.throttle import client_address
 from supportdesk.api import errors
 from supportdesk.api.auth import caller, session_auth, via_token
 from supportdesk.api.paging import paged
 from supportdesk.api.schemas import (
     MAX_LIMIT,
     MAX_OFFSET,
+    Address,
     AgentPage,
+    Body,
     ContactOut,
     ContactPage,
     Id,
+    Input,
     MeOut,
+    Name,
     NewTokenOut,
     OrganizationOut,
     OrganizationPage,
@@ -163,6 +172,7 @@ def _contact(contact: Contact) -> dict:
         "email": contact.email,
         "phone": contact.phone,
         "language": contact.language,
+        "extension": contact.extension,
     }
 
 
@@ -192,6 +202,68 @@ def get_contact(request: HttpRequest, contact_id: Id) -> dict:
     if contact is None:
         raise Http404
     return _contact(contact)
+
+
+class OwnerIn(Input):
+    email: Address = Field(description="The buyer's email address: the link and code go there.")
+    name: Name | None = None
+    language: Annotated[str, Field(max_length=8)] = Field(
+        "", description="The mails' language, one of the desk's (en, pl, pt); empty: the default."
+    )
+    note: Body = Field(
+        "", description="Why the current owner is replaced; required when there is one."
+    )
+
+
+class OwnerClaimOut(Schema):
+    organization: str
+    email: str
+    expires_at: datetime = Field(description="Until when the mailed link works.")
+    mailed: bool = Field(description="False: the mail failed; record the owner again.")
+
+
+@router.post(
+    "/organizations/{slug}/owner",
+    response={201: OwnerClaimOut, **errors.WRITE_ONE},
+    tags=["people"],
+)
+def record_owner(request: HttpRequest, slug: Slug, payload: OwnerIn) -> HttpStatus[dict]:
+    """Agents only: record who bought the organization's plan. They get a link by email;
+    opening it mails them a 6-digit code, which makes them the owner. A current owner is
+    replaced only with a ``note`` saying why (else 422 naming ``note``)."""
+    user = caller(request)
+    if not works_the_desk(user):
+        raise errors.forbidden(_("Only the provider's agents record an organization's owner."))
+    org = Organization.objects.visible_to(user).filter(slug=slug).first()
+    if org is None:
+        raise Http404
+    try:
+        claim, secret = invite_owner(
+            org,
+            email=payload.email,
+            by=user,
+            name=payload.name or "",
+            language=payload.language,
+            note=payload.note,
+            ip=client_address(request),
+        )
+    except OwnerError as error:
+        field = (
+            "note"
+            if org.contacts.filter(role="owner").exists() and not payload.note.strip()
+            else "email"
+        )
+        raise errors.FieldInvalid(field, str(error)) from None
+    mailed = mail.send_owner_link(claim, mail.owner_link(secret, request))
+    return HttpStatus(
+        201,
+        {
+            "organization": org.slug,
+            "email": claim.email,
+            "expires_at": claim.expires_at,
+            "mailed": mailed,
+        },
+    )
 
 
 # --- agents -------------------------------------------------------------------------------

@@ -121,6 +121,7 @@ class ContactOut(Schema):
     email: str | None
     phone: str | None
     language: str
+    extension: str = Field("", description="Reaches the person through the main number.")
 
 
 class ContactPage(Page):
@@ -277,6 +278,9 @@ class CaseOut(Schema):
     assignee: str | None
     team: str | None
     plan: str | None
+    asset: str | None = Field(
+        None, description="The serial number of the device the case is about, if it names one."
+    )
     covered: bool
     coverage: str = Field(description="Why the case is, or is not, under its plan.")
     breached: bool

@@ -226,7 +226,7 @@ def _maintenance(maintenance: Maintenance) -> dict[str, Any]:
 
 
 def _visible_incident(request: HttpRequest, incident_id: int) -> Incident:
-    found = page.incidents(caller(request)).filter(pk=incident_id).first()
+    found = page.incidents(caller(request), drafts=True).filter(pk=incident_id).first()
     if found is None:
         raise errors.unknown("incident_id", _("No incident with that id."))
     return found

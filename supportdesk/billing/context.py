@@ -23,14 +23,9 @@ from supportdesk.billing.statement import Months, Statement, build_statement
 from supportdesk.tickets.models import Case
 
 
-def user_zone(user: User) -> str:
-    """The user's own zone when it is a real one; forms read typed times in it."""
-    name = getattr(user, "timezone", "") or "UTC"
-    try:
-        ZoneInfo(name)
-    except (KeyError, ValueError):
-        return "UTC"
-    return name
+def user_zone() -> str:
+    """The zone the viewer reads this page's times in, which their forms' times are typed in."""
+    return timezone.get_current_timezone_name()
 
 
 def current_month(organization: Organization, now: datetime | None = None) -> date:
@@ -60,7 +55,7 @@ def case_time(
     """Entries of the case, the viewer's running timer and the forms to add time; with the
     viewer's ``session``, the form whose work was refused for its length asks to confirm it."""
     entries = list(case.time_entries.select_related("agent").order_by("start", "id"))
-    zone = user_zone(user)
+    zone = user_zone()
     confirm, data = _pending(session, case)
     rows, total, billable = [], 0, 0
     for entry in entries:
@@ -83,7 +78,8 @@ def case_time(
         "form": TimeEntryForm(data, zone=zone, confirming=True)
         if confirm == ADD_FORM
         else TimeEntryForm(zone=zone),
-        "timer_form": TimerForm(),
+        # Its own ids: the form to add time beside it has fields of the same names.
+        "timer_form": TimerForm(auto_id="id_timer_%s"),
         "stop_form": ConfirmLongForm(confirming=confirm == STOP_FORM),
         "confirm": confirm,
         "zone": zone,

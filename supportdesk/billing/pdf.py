@@ -7,9 +7,7 @@ without it the core Helvetica is used and letters outside Latin-1 are transliter
 """
 
 import logging
-import unicodedata
 from collections.abc import Callable
-from pathlib import Path
 
 from django.conf import settings
 from django.utils import formats, timezone
@@ -18,37 +16,11 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from supportdesk.billing.statement import Statement, hm, hours_text
+from supportdesk.billing.statement import Statement, amount_shown, hm, hours_shown
+from supportdesk.pdf import transliterate
+from supportdesk.pdf import unicode_fonts as _fonts
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # subsetting chatter, one line a table
-
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/TTF"))
-_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "–": "-", "—": "-", "…": "..."})
-
-
-def _fonts() -> tuple[Path, Path] | None:
-    for folder in FONT_DIRS:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            return regular, bold
-    return None
-
-
-def transliterate(text: str) -> str:
-    """Latin-1 text for the core fonts: accents outside Latin-1 are stripped, not dropped."""
-    out = []
-    for char in text.translate(_EXTRA):
-        try:
-            char.encode("latin-1")
-            out.append(char)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", char)
-            out.append(
-                "".join(c for c in base if not unicodedata.combining(c))
-                .encode("latin-1", "replace")
-                .decode("latin-1")
-            )
-    return "".join(out)
 
 
 class _Document(FPDF):
@@ -192,16 +164,16 @@ def as_pdf(statement: Statement) -> bytes:
         [
             _("In business hours"),
             hm(statement.overage_in_minutes),
-            f"{statement.plan.rate_in_hours} {cur}",
-            f"{statement.overage_in_amount} {cur}",
+            f"{amount_shown(statement.plan.rate_in_hours)} {cur}",
+            f"{amount_shown(statement.overage_in_amount)} {cur}",
         ],
         [
             _("Outside business hours"),
             hm(statement.overage_out_minutes),
-            f"{statement.plan.rate_out_of_hours} {cur}",
-            f"{statement.overage_out_amount} {cur}",
+            f"{amount_shown(statement.plan.rate_out_of_hours)} {cur}",
+            f"{amount_shown(statement.overage_out_amount)} {cur}",
         ],
-        [_("Total"), "", "", f"{statement.overage_amount} {cur}"],
+        [_("Total"), "", "", f"{amount_shown(statement.overage_amount)} {cur}"],
     ]
     table(rows, (70, 30, 36, 36))
 
@@ -212,14 +184,14 @@ def as_pdf(statement: Statement) -> bytes:
             [
                 _("Single pack of %(day)s") % {"day": b.purchased.isoformat()},
                 _("until %(day)s") % {"day": b.expires.isoformat()},
-                b.hours_left,
+                hours_shown(b.minutes_left),
             ]
         )
     rows.append(
         [
             _("Free hours from missed guarantees"),
             _("no expiry"),
-            hours_text(statement.credit_minutes_left),
+            hours_shown(statement.credit_minutes_left),
         ]
     )
     table(rows, (90, 50, 32))
@@ -231,7 +203,7 @@ def as_pdf(statement: Statement) -> bytes:
             rows.append(
                 [
                     _("Monthly pack (unused hours do not carry over)"),
-                    hours_text(statement.lapsed_monthly_minutes),
+                    hours_shown(statement.lapsed_monthly_minutes),
                 ]
             )
         for b in statement.lapsed_singles:
@@ -239,7 +211,7 @@ def as_pdf(statement: Statement) -> bytes:
                 [
                     _("Single pack of %(day)s, expired %(exp)s")
                     % {"day": b.purchased.isoformat(), "exp": b.expires.isoformat()},
-                    b.hours_left,
+                    hours_shown(b.minutes_left),
                 ]
             )
         table(rows, (140, 32))

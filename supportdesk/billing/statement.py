@@ -21,6 +21,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -53,6 +54,16 @@ def minutes_of_hours(hours: Decimal) -> int:
 def hours_text(minutes: int) -> str:
     """Minutes as hours with two decimals ("7.25"), the way packs are sold."""
     return str((Decimal(minutes) / 60).quantize(CENT, ROUND_HALF_UP))
+
+
+def hours_shown(minutes: int) -> str:
+    """Hours as the reader's language writes them: "7.25" in English, "7,25" in Polish."""
+    return formats.number_format(Decimal(hours_text(minutes)), 2)
+
+
+def amount_shown(amount: Decimal) -> str:
+    """A sum of money with two decimals, in the reader's language's number format."""
+    return formats.number_format(amount, 2)
 
 
 def hm(minutes: int) -> str:

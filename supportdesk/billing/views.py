@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,7 +31,7 @@ from supportdesk.billing.models import ClosedMonth, TimeEntry, billed_organizati
 from supportdesk.billing.pdf import as_pdf
 from supportdesk.billing.periods import next_month, parse_month, previous_month
 from supportdesk.billing.render import as_csv
-from supportdesk.billing.statement import Statement, build_statement
+from supportdesk.billing.statement import Months, Statement, build_statement
 from supportdesk.tickets.models import Case
 
 
@@ -110,7 +111,7 @@ def timer_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def entry_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(Case.objects.restrict(request.user, Action.CHANGE), pk=pk)
-    form = TimeEntryForm(request.POST, zone=user_zone(request.user))
+    form = TimeEntryForm(request.POST, zone=user_zone())
     if not form.is_valid():
         messages.error(request, _("Give the start and end of the work as date and time."))
         return _back_to_case(pk)
@@ -136,7 +137,7 @@ def entry_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def entry_edit(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
     entry = get_object_or_404(TimeEntry.objects.restrict(request.user, Action.CHANGE), pk=entry_id)
-    form = TimeEntryForm(request.POST, prefix=edit_prefix(entry), zone=user_zone(request.user))
+    form = TimeEntryForm(request.POST, prefix=edit_prefix(entry), zone=user_zone())
     if not form.is_valid():
         messages.error(request, _("Give the start and end of the work as date and time."))
         return _back_to_case(entry.case_id)
@@ -203,8 +204,13 @@ def _page(request, organization, month_text, links, template="billing/statement.
             "closed": ClosedMonth.objects.filter(organization=organization, month=month)
             .select_related("closed_by")
             .first(),
+            # Only a month that is over can be closed (the service refuses the others).
+            "month_over": Months(organization).start(next_month(month)) <= timezone.now(),
         }
-    return render(request, template, context, status=200 if error is None else 400)
+    # No contract is a state to explain, not a bad request: the page says what a statement needs.
+    explained = error is None or error.code == BillingErrorCode.NO_PLAN
+    context["no_contract"] = error is not None and error.code == BillingErrorCode.NO_PLAN
+    return render(request, template, context, status=200 if explained else 400)
 
 
 @agent_required

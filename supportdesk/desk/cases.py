@@ -18,24 +18,32 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from supportdesk.accounts.access import Action, AuthenticatedHttpRequest, agent_required
 from supportdesk.accounts.choices import ADMIN_ROLES
+from supportdesk.assets.models import Asset
 from supportdesk.billing import context as billing
+from supportdesk.desk import services as desk_services
 from supportdesk.desk.forms import (
+    BulkForm,
     CaseControlsForm,
     CustomerReplyForm,
     MonthForm,
     NewCaseForm,
     ReplyForm,
+    SavedViewForm,
 )
+from supportdesk.desk.models import Macro, SavedView
 from supportdesk.plans.choices import Entitlement, Metric, Way
 from supportdesk.plans.contracts import in_force
 from supportdesk.plans.entitlements import channel_access, may, who_may
 from supportdesk.plans.matrix import granted_to
+from supportdesk.status import page as status_page
+from supportdesk.status import services as status_services
 from supportdesk.tickets import attachments, dashboard, display, queue, services
 from supportdesk.tickets.choices import Channel, MessageKind, OutboxStatus, Status
 from supportdesk.tickets.errors import CaseError
@@ -84,7 +92,11 @@ def _queue_context(request: AuthenticatedHttpRequest, *, with_filters: bool = Tr
         .select_related("organization", "assignee", "team")
         .only(*QUEUE_FIELDS)
     )
-    page = queue.fetch_page(cases, queue.page_number(request.GET.get("page")), PAGE_SIZE)
+    number = queue.page_number(request.GET.get("page"))
+    if selected.by_due:
+        page = queue.fetch_page(cases, number, PAGE_SIZE)
+    else:
+        page = queue.simple_page(cases, number, PAGE_SIZE)
     counts = queue.cached_counts(selected)
     page.total = queue.total(selected, counts)
     # Labels once per request: a model's get_FOO_display() rebuilds its choices on each call.
@@ -108,14 +120,20 @@ def _queue_context(request: AuthenticatedHttpRequest, *, with_filters: bool = Tr
                 "mail_failed": case.pk in failed_mail,
             }
         )
-    return {
+    context = {
         "page": page,
         "rows": rows,
         "selected": selected,
         "counts": counts,
         "options": queue.options(selected, counts) if with_filters else None,
         "now": now,
+        "filters": urlencode(selected.active),
     }
+    if with_filters:
+        context["saved_views"] = SavedView.objects.visible_to(request.user)
+        context["bulk_form"] = BulkForm()
+        context["view_form"] = SavedViewForm()
+    return context
 
 
 @agent_required
@@ -149,7 +167,16 @@ def queue_counts(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _case_for_agent(request: AuthenticatedHttpRequest, pk: int) -> Case:
     return get_object_or_404(
         Case.objects.visible_to(request.user).select_related(
-            "organization", "contact", "contact__user", "plan", "plan__calendar", "assignee", "team"
+            "organization",
+            "contact",
+            "contact__user",
+            "plan",
+            "plan__calendar",
+            "assignee",
+            "team",
+            "asset",
+            "service_request__request_type",
+            "service_request__submitted_by",
         ),
         pk=pk,
     )
@@ -165,13 +192,14 @@ def _conversation(case: Case, *, public_only: bool):
 def _controls(case: Case) -> list[dict]:
     """The handling selects, as plain choices (a form's widgets render each option through a
     template of its own, which is most of a case page's time with many agents)."""
-    form = CaseControlsForm()
+    form = CaseControlsForm(organization=case.organization)
     current = {
         "status": case.status,
         "priority": case.priority,
         "level": case.level,
         "assignee": case.assignee_id,
         "team": case.team_id,
+        "asset": case.asset_id,
     }
     controls = []
     for name, field in form.fields.items():
@@ -191,6 +219,15 @@ def _controls(case: Case) -> list[dict]:
     return controls
 
 
+def _reply_form(case: Case, agent, macros: list[dict], chosen: str | None) -> ReplyForm:
+    """The reply box, filled with a canned reply when one is chosen (without JavaScript the
+    page is asked for again with ``?macro=``)."""
+    macro = next((m for m in macros if str(m["pk"]) == chosen), None)
+    if macro is None:
+        return ReplyForm()
+    return ReplyForm(initial={"body": macro["body"], "status": macro["status"]})
+
+
 @agent_required
 def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case_for_agent(request, pk)
@@ -202,12 +239,24 @@ def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entitled = []
     if case.plan is not None and contact is not None:
         entitled = granted_to(case.plan, contact.role)
+    values = desk_services.macro_values(case, request.user)
+    macros = [
+        {
+            "pk": macro.pk,
+            "name": macro.name,
+            "status": macro.status,
+            "body": desk_services.render_macro(macro.body, values),
+        }
+        for macro in Macro.objects.visible_to(request.user)
+    ]
     context = {
         "case": case,
         "clocks": display.clock_views(clocks, now),
         "conversation": _conversation(case, public_only=False),
         "events": display.history(case.events.select_related("actor")),
-        "reply_form": ReplyForm(),
+        "reply_form": _reply_form(case, request.user, macros, request.GET.get("macro")),
+        "macros": macros,
+        "kb_links_template": optional_template("knowledge/_insert_links.html"),
         "controls": _controls(case),
         "contract": contract,
         "addresses": addresses,
@@ -234,6 +283,7 @@ def case_reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 public=form.cleaned_data["public"],
                 files=form.cleaned_data["attachments"],
+                status=form.cleaned_data["status"] or None,
             )
         except CaseError as error:
             messages.error(request, error.message)
@@ -251,7 +301,7 @@ def case_reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(Case.objects.restrict(request.user, Action.CHANGE), pk=pk)
-    form = CaseControlsForm(request.POST)
+    form = CaseControlsForm(request.POST, organization=case.organization)
     if not form.is_valid():
         messages.error(request, _("Check the values and try again."))
         return redirect("case_detail", pk=pk)
@@ -262,6 +312,8 @@ def case_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         team=data["team"],
         level=data["level"],
         status=data["status"],
+        asset=data["asset"],
+        no_asset="asset" in request.POST and data["asset"] is None,
     )
     try:
         services.update_case(case, changes, actor=request.user)
@@ -350,6 +402,22 @@ def my_cases(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "tickets/my_cases.html", context)
 
 
+def _follow_up(request: AuthenticatedHttpRequest) -> dict[str, str]:
+    """``?follow_up=<case>``: a new case that names the closed one it continues."""
+    raw = request.GET.get("follow_up", "")
+    earlier = (
+        Case.objects.visible_to(request.user).filter(pk=int(raw)).first()
+        if raw.isdigit() and len(raw) <= 18
+        else None
+    )
+    if earlier is None:
+        return {}
+    return {
+        "subject": _("Follow-up to %(case)s: %(subject)s")
+        % {"case": earlier.label, "subject": earlier.subject}
+    }
+
+
 @login_required
 def new_case(request: AuthenticatedHttpRequest) -> HttpResponse:
     contact = _portal_contact(request)
@@ -358,8 +426,15 @@ def new_case(request: AuthenticatedHttpRequest) -> HttpResponse:
     access = channel_access(plan, contact.role, Way.TICKET)
     if access.level is None:
         return _not_entitled(request, contact, plan, access)
-    definitions = contract.plan.priority_definitions if contract else {}
-    form = NewCaseForm(request.POST or None, request.FILES or None, definitions=definitions)
+    definitions = contract.plan.definitions_in() if contract else {}
+    form = NewCaseForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=_follow_up(request),
+        definitions=definitions,
+        assets=Asset.objects.visible_to(request.user),
+        incidents=status_page.unresolved(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case = attachments.open_case(
@@ -371,10 +446,18 @@ def new_case(request: AuthenticatedHttpRequest) -> HttpResponse:
                 actor=request.user,
                 files=form.cleaned_data["attachments"],
                 entitled_only=True,
+                asset=form.cleaned_data.get("asset"),
             )
         except CaseError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
+            if form.cleaned_data.get("incident") is not None:
+                try:
+                    status_services.report_under(
+                        form.cleaned_data["incident"], case, reporter=request.user
+                    )
+                except status_services.StatusError as error:  # resolved meanwhile
+                    messages.info(request, error.message)
             messages.success(request, _("Your case %(case)s is open.") % {"case": case.label})
             return redirect("my_case", pk=case.pk)
     context = {
@@ -382,7 +465,8 @@ def new_case(request: AuthenticatedHttpRequest) -> HttpResponse:
         "contract": contract,
         "chat_template": optional_template("knowledge/_chat_widget.html"),
     }
-    return render(request, "tickets/new_case.html", context)
+    refused = request.method == "POST"  # a valid form has redirected: this one has errors
+    return render(request, "tickets/new_case.html", context, status=400 if refused else 200)
 
 
 def _not_entitled(request: AuthenticatedHttpRequest, contact, plan, access) -> HttpResponse:
@@ -410,7 +494,10 @@ def my_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("case_detail", pk=pk)
     contact = _portal_contact(request)
     case = get_object_or_404(
-        Case.objects.visible_to(request.user).select_related("plan", "contact"), pk=pk
+        Case.objects.visible_to(request.user).select_related(
+            "plan", "contact", "asset", "service_request"
+        ),
+        pk=pk,
     )
     form = CustomerReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -436,6 +523,28 @@ def my_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "chat_template": optional_template("knowledge/_chat_widget.html"),
     }
     return render(request, "tickets/my_case.html", context)
+
+
+@login_required
+@require_POST
+def case_verdict(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The customer's answer to a resolved case: solved (it closes) or still a problem (it
+    opens again, and its restoration clock runs on)."""
+    _portal_contact(request)
+    case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+    verdict = request.POST.get("verdict")
+    if case.status != Status.RESOLVED or verdict not in ("solved", "still"):
+        messages.error(request, _("This case is not waiting for your answer."))
+        return redirect("my_case", pk=pk)
+    solved = verdict == "solved"
+    services.change_status(case, Status.CLOSED if solved else Status.OPEN, actor=request.user)
+    messages.success(
+        request,
+        _("Thank you: the case is closed.")
+        if solved
+        else _("The case is open again; tell us what still happens."),
+    )
+    return redirect("my_case", pk=pk)
 
 
 @login_required

@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from supportdesk.accounts.access import AuthenticatedHttpRequest, agent_required
-from supportdesk.accounts.models import Organization
+from supportdesk.accounts.choices import entitled_as
+from supportdesk.accounts.models import Organization, OrganizationEvent
 from supportdesk.billing import context as billing
 from supportdesk.plans import matrix
 from supportdesk.plans.contracts import in_force, in_force_among, organization_contracts
@@ -23,17 +24,25 @@ PAGE_SIZE = 50
 
 
 def _plan_context(plan: Plan, contract=None, role: str | None = None) -> dict:
-    mine = [r.value == role for r in matrix.ROLES]
+    """The customer's own column is the one of the role they are entitled as (an owner reads
+    the administrator's); business hours are those the contract counts, its region's."""
+    mine = [role is not None and r.value == entitled_as(role) for r in matrix.ROLES]
+    # The customer's own column first: on a phone it is the one in view.
+    order = sorted(range(len(mine)), key=lambda i: not mine[i])
+    labels = matrix.roles()
+    calendar = contract.business_calendar if contract is not None else plan.calendar
     return {
         "plan": plan,
         "contract": contract,
-        "columns": list(zip(matrix.roles(), mine, strict=True)),
+        "calendar": calendar,
+        "week": matrix.weekly_hours(calendar),
+        "columns": [(labels[i], mine[i]) for i in order],
         "rows": [
-            (row, list(zip(row.granted, mine, strict=True)))
+            (row, [(row.granted[i], mine[i]) for i in order])
             for row in matrix.entitlement_rows(plan, contract)
         ],
         "targets": matrix.target_rows(plan),
-        "definitions": sorted((plan.priority_definitions or {}).items()),
+        "definitions": list(plan.definitions_in().items()),
         "block_in": int(plan.block_in_hours.total_seconds() // 60),
         "block_out": int(plan.block_out_of_hours.total_seconds() // 60),
     }
@@ -105,4 +114,9 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
     }
     context["balances_template"] = "billing/_balances.html"
     context["balances"] = billing.balances(org)
+    context["events"] = (
+        OrganizationEvent.objects.visible_to(request.user)
+        .filter(organization=org)
+        .select_related("actor")[:50]
+    )
     return render(request, "plans/organization.html", context)

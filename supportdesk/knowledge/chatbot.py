@@ -127,8 +127,13 @@ def preferred_language(
     return None
 
 
+#: What is left of Markdown's tables and rules once the markup is gone: "--- --- ---", ":---:".
+_RULES = re.compile(r"(?<!\S)[-=:|]{3,}(?!\S)")
+
+
 def _snippet(passage: str) -> str:
-    passage = " ".join(passage.split())
+    """The passage as clean text: no table or rule debris, at most ``SNIPPET_CHARS``."""
+    passage = " ".join(_RULES.sub(" ", passage).split())
     if len(passage) <= SNIPPET_CHARS:
         return passage
     cut = passage[:SNIPPET_CHARS].rsplit(" ", 1)[0]
@@ -178,6 +183,8 @@ def ask(
     if not question.strip() or not len(engine) or (mask is not None and not mask.any()):
         return Reply(None, [], handoff=True, wants_person=person)
     ranking = engine.rank(question, allowed=mask)
+    if not _understood(ranking):
+        return Reply(None, [], handoff=True, wants_person=person)
     language = preferred_language(user, lang, question, fallback_lang)
     suggestions = _suggest(loaded, ranking, mask, language, alternatives + 1)
     threshold = confidence.calibration().threshold
@@ -213,9 +220,20 @@ def search(
     if not query.strip() or not len(loaded.engine) or (mask is not None and not mask.any()):
         return []
     ranking = loaded.engine.rank(query, allowed=mask)
+    if not _understood(ranking):
+        return []
     language = preferred_language(user, lang, query)
     found = _suggest(loaded, ranking, mask, language, limit)
     return [s for s in found if s.score >= MIN_SEARCH_SCORE]
+
+
+def _understood(ranking) -> bool:
+    """Whether the knowledge base knows any word of the question.
+
+    The embeddings always find a nearest article, even for "zzzz qwerty": without a single
+    word the articles use (typos forgiven), whatever they find is noise, not an answer.
+    """
+    return ranking.coverage > 0
 
 
 def no_answer_text() -> str:

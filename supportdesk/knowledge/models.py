@@ -16,6 +16,7 @@ from supportdesk.accounts.access import (
     works_the_desk,
 )
 from supportdesk.accounts.models import Brand, User
+from supportdesk.accounts.texts import in_language
 from supportdesk.knowledge.choices import ArticleStatus, Visibility
 from supportdesk.plans.choices import Entitlement
 from supportdesk.plans.contracts import in_force
@@ -82,13 +83,23 @@ class Audience:
 class Category(models.Model):
     slug = models.SlugField(_("key"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    names = models.JSONField(
+        _("name per language"),
+        default=dict,
+        blank=True,
+        help_text=_('Where the name differs by language, e.g. {"pl": "...", "pt": "..."}.'),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
-        return self.name
+        return self.name_in()
+
+    def name_in(self, language: str | None = None) -> str:
+        """The name readers see in their (or the given) language; the written name otherwise."""
+        return in_language(self.names, language) or self.name
 
 
 class ArticleQuerySet(RestrictedQuerySet["Article"]):

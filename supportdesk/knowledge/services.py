@@ -23,6 +23,7 @@ from supportdesk.knowledge.choices import ArticleStatus, Visibility
 from supportdesk.knowledge.models import Article, ArticleRevision, Category, IndexState, Vote
 from supportdesk.knowledge.records import KEY_PATTERN, LANG_PATTERN, Problem, read_records
 from supportdesk.plans.models import Plan
+from supportdesk.plans.services import Change
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -79,6 +80,22 @@ def _categories(slugs: Iterable[str]) -> list[Category]:
         )
         out.append(category)
     return out
+
+
+@transaction.atomic
+def save_category(slug: str, names: dict[str, str]) -> tuple[Category, Change]:
+    """A category's name in each language (the world file's ``knowledge_categories``)."""
+    name = names.get("en") or next(iter(names.values()), slug)
+    category, created = Category.objects.get_or_create(
+        slug=slug, defaults={"name": name, "names": names}
+    )
+    if created:
+        return category, Change.CREATED
+    if (category.name, category.names) == (name, names):
+        return category, Change.UNCHANGED
+    category.name, category.names = name, names
+    category.save(update_fields=["name", "names"])
+    return category, Change.UPDATED
 
 
 def _revise(article: Article, author: User | None, at: datetime, note: str) -> ArticleRevision:

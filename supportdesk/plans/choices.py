@@ -35,6 +35,24 @@ class Entitlement(models.TextChoices):
     PHONE_L2 = "phone_l2", _("Direct Level 2 support by phone")
 
 
+class Channel(models.TextChoices):
+    """The ways a case comes in; plans name them in per-channel targets."""
+
+    WEB = "web", _("Web")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SOCIAL = "social", _("Social network")
+    API = "api", _("API")
+
+
+def channel_label(code: str) -> str:
+    """A channel as people read it ("SMS", "E-mail"), the code itself when it is unknown."""
+    return str(Channel(code).label) if code in Channel.values else code
+
+
 class Way(models.TextChoices):
     """The ways in that a plan grants by level (web cases and the API are both tickets)."""
 

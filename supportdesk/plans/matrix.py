@@ -4,13 +4,14 @@ may use) and the target table. Read-only helpers shared by the agent and custome
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportdesk.accounts.choices import ContactRole
-from supportdesk.plans.choices import Entitlement, Metric
+from supportdesk.plans.choices import Entitlement, Metric, channel_label
 from supportdesk.plans.entitlements import may
-from supportdesk.plans.models import Contract, Plan
+from supportdesk.plans.models import BusinessCalendar, Contract, Plan
 
 ROLES = [ContactRole.MEMBER, ContactRole.LICENSED_MEMBER, ContactRole.ADMIN]
 
@@ -90,7 +91,7 @@ def target_rows(plan: Plan) -> list[TargetRow]:
             TargetRow(
                 metric=str(Metric(target.metric).label),
                 priorities=", ".join(target.priorities) or str(_("all")),
-                channels=", ".join(target.channels) or str(_("all")),
+                channels=", ".join(map(channel_label, target.channels)) or str(_("all")),
                 amount=describe_amount(target.within, target.business_days),
                 hours=str(_("around the clock"))
                 if target.around_the_clock
@@ -99,6 +100,28 @@ def target_rows(plan: Plan) -> list[TargetRow]:
             )
         )
     return rows
+
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def weekly_hours(calendar: BusinessCalendar) -> list[str]:
+    """A calendar's week as people read it, consecutive days with the same hours together:
+    ["Mon–Fri: 09:00–13:00, 14:00–18:00"], day names in the active language."""
+    lines: list[str] = []
+    runs: list[tuple[int, int, list[str]]] = []
+    for index, day in enumerate(DAYS):
+        spans = calendar.weekly.get(day) or []
+        if runs and runs[-1][2] == spans and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index, spans)
+        elif spans:
+            runs.append((index, index, spans))
+    for first, last, spans in runs:
+        days = str(WEEKDAYS_ABBR[first])
+        if last != first:
+            days += f"–{WEEKDAYS_ABBR[last]}"
+        lines.append(f"{days}: {', '.join(s.replace('-', '–') for s in spans)}")
+    return lines
 
 
 def describe_amount(within: timedelta | None, business_days: int | None) -> str:
@@ -111,6 +134,9 @@ def describe_amount(within: timedelta | None, business_days: int | None) -> str:
         ) % {"n": business_days}
     minutes = int(within.total_seconds() // 60) if within else 0
     hours, rest = divmod(minutes, 60)
+    if hours > 48 and not rest and not hours % 24:  # a repair's "14 days"; "24 hours" stays
+        days = hours // 24
+        return ngettext("within %(n)s day", "within %(n)s days", days) % {"n": days}
     if hours and not rest:
         return ngettext("within %(n)s hour", "within %(n)s hours", hours) % {"n": hours}
     return ngettext("within %(n)s minute", "within %(n)s minutes", minutes) % {"n": minutes}

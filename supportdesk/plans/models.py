@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk import sla
 from supportdesk.accounts.access import Action, RestrictedQuerySet
 from supportdesk.accounts.models import Brand, Contact, Organization, User
-from supportdesk.plans.choices import Metric
+from supportdesk.accounts.texts import in_language
+from supportdesk.plans.choices import Metric, channel_label
 
 
 class BusinessCalendar(models.Model):
@@ -93,6 +94,9 @@ class Plan(models.Model):
     automatic_escalation = models.BooleanField(default=False)
     breach_credit_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
     designated_only = models.BooleanField(default=False)
+    #: Only devices bought under the contract are covered: a case about any other device is
+    #: received, but not under the plan.
+    assets_only = models.BooleanField(_("covers contract devices only"), default=False)
     fallback = models.BooleanField(
         default=False,
         help_text=_("Applies its unguaranteed targets to senders of no known organization."),
@@ -104,6 +108,14 @@ class Plan(models.Model):
     block_out_of_hours = models.DurationField(default=timedelta(minutes=30))
     entitlements = models.JSONField(default=dict, blank=True)
     priority_definitions = models.JSONField(default=dict, blank=True)
+    renewal_notice_days = models.PositiveIntegerField(
+        _("renewal notice (days)"),
+        default=60,
+        help_text=_(
+            "How many days before a contract ends its account manager and the "
+            "customer's administrators are reminded."
+        ),
+    )
 
     objects = PlanQuerySet.as_manager()
 
@@ -126,6 +138,11 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def definitions_in(self, language: str | None = None) -> dict[str, str]:
+        """What each priority means under this plan, in the viewer's language (P1 first)."""
+        definitions = self.priority_definitions or {}
+        return {code: in_language(definitions[code], language) for code in sorted(definitions)}
 
 
 class SlaTarget(models.Model):
@@ -189,7 +206,7 @@ class SlaTarget(models.Model):
         if self.priorities:
             parts.append("/".join(self.priorities))
         if self.channels:
-            parts.append("/".join(self.channels))
+            parts.append("/".join(map(channel_label, self.channels)))
         if not self.guaranteed:
             parts.append(str(_("indicative")))
         return ", ".join(parts)

@@ -19,11 +19,12 @@ from supportdesk.channels.email.tasks import poll_mailboxes
 from supportdesk.channels.sms import sending as sms_sending
 from supportdesk.channels.sms.tasks import finish_texts
 from supportdesk.channels.voice.worker import work as phone_work
+from supportdesk.field.tasks import remind_contract_ends
 from supportdesk.tickets.tasks import sweep_clocks
 
 log = logging.getLogger(__name__)
 
-PERIODIC = (sweep_clocks, poll_mailboxes, finish_texts)
+PERIODIC = (sweep_clocks, poll_mailboxes, finish_texts, remind_contract_ends)
 
 
 def enqueue_due() -> None:

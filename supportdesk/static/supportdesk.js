@@ -6,7 +6,7 @@
   // The browser's time zone, for people who have not chosen one (read by the server).
   try {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && document.cookie.indexOf("supportdesk_tz=" + zone) === -1) {
+    if (zone && document.cookie.indexOf("supportdesk_tz=" + encodeURIComponent(zone)) === -1) {
       document.cookie = "supportdesk_tz=" + encodeURIComponent(zone) + ";path=/;max-age=31536000;samesite=lax";
     }
   } catch (e) { /* no Intl: the server uses UTC or the person's choice */ }
@@ -16,6 +16,34 @@
     var target = event.target;
     if (target.matches && target.matches("select[data-autosubmit]")) {
       target.form.submit();
+    }
+  });
+
+  // A canned reply goes into the reply box where the cursor is, and sets the status to send
+  // with (without JavaScript the page is asked for again with the reply filled in).
+  document.addEventListener("submit", function (event) {
+    var picker = event.target;
+    if (!picker.matches || !picker.matches("form[data-macro-target]")) { return; }
+    var area = document.querySelector(picker.getAttribute("data-macro-target"));
+    var option = picker.querySelector("select").selectedOptions[0];
+    if (!area || !option) { return; }
+    event.preventDefault();
+    var at = area.selectionStart === undefined ? area.value.length : area.selectionStart;
+    var text = option.getAttribute("data-body");
+    area.value = area.value.slice(0, at) + text + area.value.slice(area.selectionEnd || at);
+    var status = area.form && area.form.querySelector("[name=status]");
+    if (status && option.getAttribute("data-status")) { status.value = option.getAttribute("data-status"); }
+    area.focus();
+    area.setSelectionRange(at + text.length, at + text.length);
+  });
+
+  // The queue's "select all" box selects every case on the page for a bulk change.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.matches && box.matches("#queue input[data-select-all]")) {
+      document.querySelectorAll("#queue tbody input[name=case]").forEach(function (c) {
+        c.checked = box.checked;
+      });
     }
   });
 
@@ -72,6 +100,10 @@
     var filters = wrap.id === "queue-filters-wrap" && wrap.querySelector("#queue-filters");
     if (filters && /^every /.test(wrap.getAttribute("hx-trigger") || "") &&
         filters.contains(document.activeElement)) {
+      event.preventDefault();
+    }
+    // Nor the rows while cases are selected for a bulk change.
+    if (wrap.id === "queue-results" && wrap.querySelector("input[name=case]:checked")) {
       event.preventDefault();
     }
   });

@@ -1,6 +1,7 @@
 """The workspace's forms for incidents: what an agent types, checked before a service is called."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.status.choices import ComponentStatus, Impact, IncidentStatus
@@ -67,3 +68,25 @@ class LinkForm(forms.Form):
         if not data.get("case") and not data.get("since"):
             raise forms.ValidationError(_("Give a case number or an instant."))
         return data
+
+
+class SubscribeForm(forms.Form):
+    """Email updates: one component the reader sees, or all of them (left empty)."""
+
+    email = forms.EmailField(label=_("Email"))
+    component = forms.ModelChoiceField(
+        queryset=Component.objects.none(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Every component shown here"),
+        label=_("About"),
+    )
+
+    #: The language of the page the form was on: the updates are written in it.
+    language = forms.ChoiceField(choices=settings.LANGUAGES, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["component"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Component.objects.visible_to(user).order_by("position", "name")

@@ -84,11 +84,20 @@ class ComponentQuerySet(RestrictedQuerySet["Component"]):
             audience=Audience.ORGANIZATIONS,
             pk__in=through.filter(organization_id=contact.organization_id).values("component_id"),
         )
-        contract = in_force(contact.organization_id)
-        if contract is not None:
-            plans = Component.plans.through.objects.filter(plan_id=contract.plan_id)
+        plan = _plan_in_force(contact)
+        if plan is not None:
+            plans = Component.plans.through.objects.filter(plan_id=plan)
             allowed |= Q(audience=Audience.PLANS, pk__in=plans.values("component_id"))
         return self.filter(allowed)
+
+
+def _plan_in_force(contact: Contact) -> int | None:
+    """The plan of the contact's contract in force, asked once per loaded contact (once per
+    request) however many of the page's lists filter by it."""
+    if "_status_plan" not in contact.__dict__:
+        contract = in_force(contact.organization_id)
+        contact.__dict__["_status_plan"] = contract.plan_id if contract else None
+    return contact.__dict__["_status_plan"]
 
 
 class Component(Translated):
@@ -177,6 +186,8 @@ class Incident(Translated):
     monitoring_at = models.DateTimeField(_("monitoring since"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     created_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    #: A draft (opened by a monitor's alert) is seen by agents only until one publishes it.
+    published = models.BooleanField(_("published"), default=True)
 
     objects = NoticeQuerySet.as_manager()
 
@@ -257,3 +268,64 @@ class Maintenance(Translated):
 class MaintenanceUpdate(Update):
     maintenance = models.ForeignKey(Maintenance, models.CASCADE, related_name="updates")
     status = models.CharField(_("status"), max_length=20, choices=MaintenanceStatus.choices)
+
+
+class Alert(models.Model):
+    """One monitor alert (by Alertmanager's fingerprint): the status it put its component in,
+    the status to restore when it resolves, and the draft incident it opened."""
+
+    fingerprint = models.CharField(max_length=100, unique=True)
+    component = models.ForeignKey(Component, models.CASCADE, related_name="alerts")
+    name = models.CharField(max_length=200)
+    severity = models.CharField(max_length=30, blank=True)
+    status_set = models.CharField(max_length=30, choices=ComponentStatus.choices)
+    status_before = models.CharField(max_length=30, choices=ComponentStatus.choices)
+    incident = models.ForeignKey(Incident, models.SET_NULL, null=True, related_name="alerts")
+    firing = models.BooleanField(default=True)
+    fired_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.component_id}"
+
+
+class AlertDelivery(models.Model):
+    """A monitor's webhook as it arrived, stored before it is read, and what came of it."""
+
+    received_at = models.DateTimeField()
+    body = models.TextField()
+    outcome = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} at {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class Subscription(models.Model):
+    """Email updates about one component, or about every component the subscriber may see
+    (``component`` empty); live once the address is confirmed by the emailed link."""
+
+    email = models.EmailField(_("email"))
+    component = models.ForeignKey(
+        Component, models.CASCADE, null=True, blank=True, related_name="subscriptions"
+    )
+    #: Whose view "every component" means: a signed-in customer's; empty for a visitor.
+    user = models.ForeignKey(User, models.CASCADE, null=True, blank=True, related_name="+")
+    language = models.CharField(max_length=8)
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "component"], name="status_subscribe_once_per_component"
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(component__isnull=True),
+                name="status_subscribe_once_to_all",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.component_id or 'all'}"

@@ -13,6 +13,7 @@ from itertools import groupby
 from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext as _
 
+from supportdesk.accounts.access import works_the_desk
 from supportdesk.accounts.models import User
 from supportdesk.status import uptime
 from supportdesk.status.choices import (
@@ -47,9 +48,14 @@ def _affected(user: User | None):
     return Component.objects.visible_to(user).select_related("group")
 
 
-def incidents(user: User | None):
+def incidents(user: User | None, *, drafts: bool = False):
+    """What the reader may see; ``drafts`` (monitor alerts not yet published) for the desk's
+    own pages only: the status page and its JSON show published incidents alone."""
     updates = IncidentUpdate.objects.order_by("-at", "-pk")
-    return Incident.objects.visible_to(user).prefetch_related(
+    found = Incident.objects.visible_to(user)
+    if not (drafts and works_the_desk(user)):
+        found = found.filter(published=True)
+    return found.prefetch_related(
         Prefetch("updates", queryset=updates), Prefetch("components", queryset=_affected(user))
     )
 

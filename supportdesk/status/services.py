@@ -5,15 +5,18 @@ of the change; default now), and every status a component takes is stored with t
 so history and uptime can be recomputed.
 """
 
+import json
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.core.validators import slug_re
 from django.db.models import Q, TextChoices
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,7 +25,10 @@ from supportdesk.db import writing
 from supportdesk.plans.contracts import in_force
 from supportdesk.plans.models import Contract, Plan
 from supportdesk.plans.services import Change
+from supportdesk.status import alerts
 from supportdesk.status.choices import (
+    INDICATOR,
+    SEVERITY,
     Audience,
     ComponentStatus,
     Impact,
@@ -30,6 +36,8 @@ from supportdesk.status.choices import (
     MaintenanceStatus,
 )
 from supportdesk.status.models import (
+    Alert,
+    AlertDelivery,
     CaseLink,
     Component,
     ComponentGroup,
@@ -38,7 +46,9 @@ from supportdesk.status.models import (
     Maintenance,
     MaintenanceUpdate,
     StatusChange,
+    Subscription,
 )
+from supportdesk.tickets import outbox
 from supportdesk.tickets import services as cases
 from supportdesk.tickets.choices import OPEN_STATUSES, Status
 from supportdesk.tickets.models import Case
@@ -236,8 +246,35 @@ def update_incident(
     """Post an update and set the components' statuses in the same step; ``resolved`` closes
     the incident. ``answer_cases`` posts it to every linked case as a public reply in each
     contact's language; ``resolve_cases`` (with ``resolved``) resolves them too."""
-    at = at or timezone.now()
     _require_agent(author)
+    return _post_update(
+        incident,
+        status=status,
+        body=body,
+        author=author,
+        components=components,
+        bodies=bodies,
+        impact=impact,
+        answer_cases=answer_cases,
+        resolve_cases=resolve_cases,
+        at=at or timezone.now(),
+    )
+
+
+def _post_update(
+    incident: Incident,
+    *,
+    status: str,
+    body: str,
+    author: User | None,
+    at: datetime,
+    components: Mapping[str, str] | None = None,
+    bodies: Mapping[str, str] | None = None,
+    impact: str | None = None,
+    answer_cases: bool = False,
+    resolve_cases: bool = False,
+) -> IncidentUpdate:
+    """An update by an agent, or by a monitor (``author`` None)."""
     _choice(status, IncidentStatus, "status")
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status == IncidentStatus.RESOLVED:
@@ -263,10 +300,12 @@ def update_incident(
     if status == IncidentStatus.RESOLVED:
         incident.resolved_at = at
     incident.save()
-    if answer_cases:
+    if answer_cases and author is not None:
         _answer_linked_cases(
             update, author, at, resolve=resolve_cases and status == IncidentStatus.RESOLVED
         )
+    if incident.published:
+        notify_subscribers(incident, update)
     return update
 
 
@@ -323,6 +362,26 @@ def link_cases(
     if new:
         incident.save(update_fields=["revised_at"])
     return len(new)
+
+
+@writing()
+def report_under(
+    incident: Incident, case: Case, *, reporter: User, at: datetime | None = None
+) -> None:
+    """A customer says their new case is about an ongoing incident they see: it is linked, so
+    the incident's updates answer it like the cases agents link."""
+    if not Case.objects.restrict(reporter).filter(pk=case.pk).exists():
+        raise StatusError(StatusErrorCode.INVALID, _("This is not your case."))
+    visible = Incident.objects.visible_to(reporter).filter(pk=incident.pk, published=True)
+    if not visible.exclude(status=IncidentStatus.RESOLVED).exists():
+        raise StatusError(StatusErrorCode.RESOLVED, _("This incident is over."))
+    _link, created = CaseLink.objects.get_or_create(
+        incident=incident,
+        case=case,
+        defaults={"linked_at": at or timezone.now(), "linked_by": reporter},
+    )
+    if created:
+        incident.save(update_fields=["revised_at"])
 
 
 def affected_organizations(incident: Incident, at: datetime) -> Q:
@@ -391,7 +450,7 @@ def schedule_maintenance(
         created_by=author,
     )
     maintenance.components.set(wanted)
-    MaintenanceUpdate.objects.create(
+    update = MaintenanceUpdate.objects.create(
         maintenance=maintenance,
         at=at,
         status=MaintenanceStatus.SCHEDULED,
@@ -399,6 +458,7 @@ def schedule_maintenance(
         bodies=dict(bodies or {}),
         author=author,
     )
+    notify_subscribers(maintenance, update)
     return maintenance
 
 
@@ -442,4 +502,280 @@ def update_maintenance(
         maintenance.completed_at = at
     maintenance.status, maintenance.updated_at = status, at
     maintenance.save()
+    notify_subscribers(maintenance, update)
     return update
+
+
+# ---------------------------------------------------------------------- monitors' alerts
+
+#: How far back an alert's own start time is believed (a clock that is off, a replayed alert).
+ALERT_BACKDATE = timedelta(hours=6)
+
+
+def _alert_instant(notice: alerts.AlertNotice, received: datetime) -> datetime:
+    if notice.at is None or notice.at > received or notice.at < received - ALERT_BACKDATE:
+        return received
+    return notice.at
+
+
+def receive_alerts(body: str, *, at: datetime | None = None) -> AlertDelivery:
+    """A monitor's webhook: stored first (committed on its own), then each alert applied. A
+    firing alert sets its component's status and opens a draft incident for an agent to
+    publish (or joins the one already open for that component); its resolution restores the
+    status it replaced."""
+    at = at or timezone.now()
+    delivery = _store_delivery(body, at)
+    try:
+        notices = alerts.read(json.loads(body))
+    except (ValueError, alerts.AlertPayloadError) as error:
+        delivery.outcome = {"error": str(error)}
+        delivery.save(update_fields=["outcome"])
+        raise StatusError(StatusErrorCode.INVALID, str(error)) from error
+    return _apply_alerts(delivery, notices, at)
+
+
+@writing()
+def _store_delivery(body: str, at: datetime) -> AlertDelivery:
+    return AlertDelivery.objects.create(received_at=at, body=body)
+
+
+@writing()
+def _apply_alerts(
+    delivery: AlertDelivery, notices: list[alerts.AlertNotice | str], at: datetime
+) -> AlertDelivery:
+    applied, ignored = [], []
+    known = {c.slug: c for c in Component.objects.filter(slug__in=_slugs(notices))}
+    for notice in notices:
+        if isinstance(notice, str):
+            ignored.append(notice)
+        elif notice.component not in known:
+            ignored.append(_("There is no component %(slug)s.") % {"slug": notice.component})
+        elif notice.firing:
+            applied.append(_fire(notice, known[notice.component], _alert_instant(notice, at)))
+        else:
+            applied.append(_calm(notice, _alert_instant(notice, at)))
+    delivery.outcome = {"applied": [a for a in applied if a], "ignored": ignored}
+    delivery.save(update_fields=["outcome"])
+    return delivery
+
+
+def _slugs(notices: Iterable[alerts.AlertNotice | str]) -> list[str]:
+    return [n.component for n in notices if not isinstance(n, str)]
+
+
+def _fire(notice: alerts.AlertNotice, component: Component, at: datetime) -> str:
+    alert = Alert.objects.select_for_update().filter(fingerprint=notice.fingerprint).first()
+    if alert is not None and alert.firing:
+        return ""
+    component = Component.objects.select_for_update().get(pk=component.pk)
+    incident = (
+        Incident.objects.filter(alerts__component=component, alerts__firing=True)
+        .exclude(status=IncidentStatus.RESOLVED)
+        .first()
+    )
+    if incident is None:
+        incident = Incident.objects.create(
+            name=notice.name,
+            impact=INDICATOR[notice.status],
+            status=IncidentStatus.INVESTIGATING,
+            started_at=at,
+            updated_at=at,
+            published=False,
+        )
+        _post_update(
+            incident,
+            status=IncidentStatus.INVESTIGATING,
+            body=notice.text,
+            components={component.slug: notice.status},
+            author=None,
+            at=at,
+        )
+    elif SEVERITY[notice.status] > SEVERITY[component.status]:
+        _set_status(component, notice.status, at, incident=incident)
+    fields = {
+        "component": component,
+        "name": notice.name,
+        "severity": notice.severity,
+        "status_set": notice.status,
+        "status_before": component.status if alert is None else alert.status_before,
+        "incident": incident,
+        "firing": True,
+        "fired_at": at,
+        "resolved_at": None,
+    }
+    if alert is None:
+        fields["status_before"] = _status_before(component, incident)
+    Alert.objects.update_or_create(fingerprint=notice.fingerprint, defaults=fields)
+    return notice.fingerprint
+
+
+def _status_before(component: Component, incident: Incident) -> str:
+    """The status the alert replaced: the component's latest status not set by this incident."""
+    earlier = component.history.exclude(incident=incident).order_by("-at", "-pk").first()
+    return earlier.status if earlier is not None else ComponentStatus.OPERATIONAL
+
+
+def _calm(notice: alerts.AlertNotice, at: datetime) -> str:
+    alert = (
+        Alert.objects.select_for_update()
+        .filter(fingerprint=notice.fingerprint, firing=True)
+        .select_related("component", "incident")
+        .first()
+    )
+    if alert is None:
+        return ""
+    alert.firing, alert.resolved_at = False, at
+    alert.save(update_fields=["firing", "resolved_at"])
+    component = alert.component
+    still = list(Alert.objects.filter(component=component, firing=True))
+    if still:
+        worst = max((a.status_set for a in still), key=SEVERITY.__getitem__)
+        if worst != component.status:
+            _set_status(component, worst, at, incident=alert.incident)
+    elif component.status == alert.status_set:
+        _set_status(component, alert.status_before, at, incident=alert.incident)
+    incident = alert.incident
+    if (
+        incident is not None
+        and not incident.published
+        and not incident.alerts.filter(firing=True).exists()
+    ):
+        _post_update(
+            incident,
+            status=IncidentStatus.RESOLVED,
+            body=_("The monitor reports the alert resolved."),
+            author=None,
+            at=at,
+        )
+    return notice.fingerprint
+
+
+@writing()
+def publish_incident(incident: Incident, *, actor: User, at: datetime | None = None) -> Incident:
+    """An agent makes a monitor's draft incident public; subscribers hear of it then."""
+    _require_agent(actor)
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.published:
+        return incident
+    incident.published = True
+    incident.save(update_fields=["published", "revised_at"])
+    latest = incident.updates.order_by("-at", "-pk").first()
+    if latest is not None:
+        notify_subscribers(incident, latest)
+    return incident
+
+
+# ---------------------------------------------------------------------- email subscriptions
+
+#: A pending subscription's confirmation is not sent again sooner than this.
+CONFIRMATION_INTERVAL = timedelta(minutes=10)
+
+
+@writing()
+def subscribe(
+    email: str,
+    *,
+    component: Component | None,
+    user: User | None,
+    language: str,
+    at: datetime | None = None,
+) -> Subscription:
+    """Ask for updates by email: nothing is sent but the confirmation link until the address
+    owner follows it. A component the subscriber may not see is refused as unknown."""
+    at = at or timezone.now()
+    email = email.strip().lower()
+    if component is not None and not Component.objects.visible_to(user).filter(pk=component.pk):
+        raise StatusError(StatusErrorCode.UNKNOWN_COMPONENT, _("There is no such component."))
+    found = Subscription.objects.filter(email=email, component=component).first()
+    if found is not None and found.confirmed_at is not None:
+        return found
+    if found is not None and found.created_at > at - CONFIRMATION_INTERVAL:
+        return found
+    if found is None:
+        found = Subscription(email=email, component=component)
+    found.user, found.language, found.created_at = user, language, at
+    found.token = secrets.token_urlsafe(32)
+    found.save()
+    with translation.override(language):
+        what = component.name_in(language) if component else _("every component you follow")
+        body = _(
+            "Someone asked for email updates about %(what)s on the service status page. "
+            "To start receiving them, open this link:\n\n%(link)s\n\n"
+            "If it was not you, ignore this message: nothing will be sent."
+        ) % {"what": what, "link": _absolute(reverse("status_confirm", args=[found.token]))}
+        outbox.queue(
+            None,
+            to=email,
+            subject=_("Confirm your service status updates"),
+            body=body,
+            at=at,
+            automatic=True,
+        )
+    return found
+
+
+@writing()
+def confirm_subscription(token: str, *, at: datetime | None = None) -> Subscription | None:
+    found = Subscription.objects.filter(token=token).first()
+    if found is not None and found.confirmed_at is None:
+        found.confirmed_at = at or timezone.now()
+        found.save(update_fields=["confirmed_at"])
+    return found
+
+
+@writing()
+def unsubscribe(token: str) -> bool:
+    deleted, _by_model = Subscription.objects.filter(token=token).delete()
+    return bool(deleted)
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _concerned(subscription: Subscription, components: set[int]) -> bool:
+    """Whether a notice about these components (none: everyone) reaches this subscriber."""
+    if subscription.component_id is not None:
+        return subscription.component_id in components
+    if not components:
+        return True
+    seen = Component.objects.visible_to(subscription.user).filter(pk__in=components)
+    return seen.exists()
+
+
+def notify_subscribers(
+    notice: Incident | Maintenance, update: IncidentUpdate | MaintenanceUpdate
+) -> int:
+    """Queue the update for every confirmed subscriber it concerns, each in their language,
+    with the way out in every message (a link and RFC 8058's one-click header)."""
+    components = set(notice.components.values_list("pk", flat=True))
+    sent = 0
+    for subscription in Subscription.objects.filter(confirmed_at__isnull=False):
+        if not _concerned(subscription, components):
+            continue
+        language = subscription.language
+        leave = _absolute(reverse("status_unsubscribe", args=[subscription.token]))
+        with translation.override(language):
+            body = "\n\n".join(
+                [
+                    f"{notice.name_in(language)} · {update.get_status_display()}",
+                    update.body_in(language),
+                    _absolute(reverse("status")),
+                    _("To stop these updates: %(link)s") % {"link": leave},
+                ]
+            )
+            subject = f"[{_('Service status')}] {notice.name_in(language)}"
+        outbox.queue(
+            None,
+            to=subscription.email,
+            subject=subject,
+            body=body,
+            at=update.at,
+            automatic=True,
+            headers={
+                "List-Unsubscribe": f"<{leave}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        sent += 1
+    return sent

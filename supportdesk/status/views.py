@@ -5,19 +5,25 @@ Each answers with an ETag built from the status tables' latest saves and who is 
 reader who already has the page gets a 304 without it being rendered again.
 """
 
+import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_GET, require_POST
 
 from supportdesk.accounts.access import Action, AuthenticatedHttpRequest, agent_required
@@ -45,10 +51,13 @@ def _reader(request: HttpRequest) -> User | None:
 
 
 def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
-    zone = timezone.get_current_timezone()
-    user = _reader(request)
-    parts = (request.path, get_language(), str(zone), str(timezone.localdate()))
-    return page.revision(user, *parts, str(user.pk if user else ""))
+    """Read once per request: the page's kept parts are filed under it too."""
+    if not hasattr(request, "_status_etag"):
+        zone = timezone.get_current_timezone()
+        user = _reader(request)
+        parts = (request.path, get_language(), str(zone), str(timezone.localdate()))
+        request._status_etag = page.revision(user, *parts, str(user.pk if user else ""))  # type: ignore[attr-defined]
+    return request._status_etag  # type: ignore[attr-defined]
 
 
 def cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -60,6 +69,11 @@ def cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @require_GET
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The page's language links (``?lang=pl``): a visitor's choice without a form or cookie.
+        chosen = request.GET.get("lang", "")
+        if chosen in dict(settings.LANGUAGES):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
         user = _reader(request)
         if getattr(request, "_status_token_refused", False):
             refusal = {"code": "unauthenticated", "detail": _("This token is not valid.")}
@@ -81,19 +95,35 @@ def cached(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 @cached
 def status_page(request: HttpRequest) -> HttpResponse:
+    """The page's content is rendered once per revision of what this reader sees (the ETag:
+    their components' statuses, every notice, their language, zone and day) and kept for the
+    next request of it; only the frame around it (who is signed in) is drawn each time."""
     user = _reader(request)
+    key = f"status-page:{_etag(request)}"
+    content = cache.get(key)
+    if content is None:
+        content = render_to_string("status/_content.html", _content(user), request)
+        cache.set(key, content, MAX_AGE)
+    context = {"content": mark_safe(content), "public_page": user is None}  # our template's
+    return render(request, "status/page.html", context)
+
+
+def _content(user: User | None) -> dict[str, Any]:
     seen = list(page.components(user))
     open_incidents = list(page.unresolved(user))
-    rows = page.rows(seen, end=timezone.now(), zone=timezone.get_current_timezone())
-    context = {
+    zone = timezone.get_current_timezone()
+    language = get_language()
+    return {
         "overall": page.overall(seen, open_incidents),
-        "groups": page.by_group(rows),
+        "groups": page.by_group(page.rows(seen, end=timezone.now(), zone=zone)),
         "incidents": open_incidents,
         "maintenances": list(page.active_maintenance(user)) + list(page.upcoming(user)),
         "past": list(page.past(user)),
-        "language": get_language(),
+        "language": language,
+        "subscribe_form": forms.SubscribeForm(
+            user=user, initial={"email": user.email if user else "", "language": language}
+        ),
     }
-    return render(request, "status/page.html", context)
 
 
 @cached
@@ -171,7 +201,7 @@ def desk_incidents(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             return redirect("desk_incident", pk=incident.pk)
-    incidents = page.incidents(request.user)
+    incidents = page.incidents(request.user, drafts=True)
     context = {
         "form": form,
         "open": incidents.exclude(status=IncidentStatus.RESOLVED),
@@ -183,7 +213,7 @@ def desk_incidents(request: AuthenticatedHttpRequest) -> HttpResponse:
 @agent_required
 def desk_incident(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One incident: its updates and linked cases; post an update, answering the cases."""
-    incident = get_object_or_404(page.incidents(request.user), pk=pk)
+    incident = get_object_or_404(page.incidents(request.user, drafts=True), pk=pk)
     form = forms.AnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -209,7 +239,7 @@ def desk_incident(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @agent_required
 @require_POST
 def desk_incident_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    incident = get_object_or_404(page.incidents(request.user), pk=pk)
+    incident = get_object_or_404(page.incidents(request.user, drafts=True), pk=pk)
     form = forms.LinkForm(request.POST)
     if not form.is_valid():
         for error in form.errors.values():
@@ -225,4 +255,83 @@ def desk_incident_link(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         linked += services.link_open_cases(incident, since=since, actor=request.user)
     message = ngettext("%(n)s case linked.", "%(n)s cases linked.", linked) % {"n": linked}
     messages.success(request, message)
+    return redirect("desk_incident", pk=pk)
+
+
+# ---------------------------------------------------------------------- monitors and subscribers
+
+
+@csrf_exempt
+@require_POST
+def alertmanager(request: HttpRequest) -> HttpResponse:
+    """Prometheus Alertmanager's webhook receiver (``http_config.authorization``: Bearer)."""
+    token = settings.STATUS_ALERTMANAGER_TOKEN
+    if not token:
+        detail = _("Monitor webhooks are off: the desk has no STATUS_ALERTMANAGER_TOKEN.")
+        return JsonResponse({"code": "disabled", "detail": detail}, status=403)
+    header = request.headers.get("authorization", "")
+    offered = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    if not hmac.compare_digest(offered.encode(), token.encode()):
+        refusal = {"code": "unauthenticated", "detail": _("This token is not valid.")}
+        response = JsonResponse(refusal, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="supportdesk"'
+        return response
+    try:
+        delivery = services.receive_alerts(request.body.decode("utf-8", "replace"))
+    except services.StatusError as error:
+        return JsonResponse({"code": error.code, "detail": error.message}, status=400)
+    return JsonResponse({"delivery": delivery.pk, **delivery.outcome})
+
+
+@csrf_exempt
+@require_POST
+def subscribe(request: HttpRequest) -> HttpResponse:
+    """The status page's subscribe form. It carries no CSRF token so that the page stays one
+    answer for every visitor; a forged request could only ask for a confirmation mail that
+    the address owner must still follow, so there is nothing to forge."""
+    form = forms.SubscribeForm(request.POST, user=_reader(request))
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in error))
+        return redirect("status")
+    try:
+        services.subscribe(
+            form.cleaned_data["email"],
+            component=form.cleaned_data["component"],
+            user=_reader(request),
+            language=form.cleaned_data["language"],
+        )
+    except services.StatusError as error:
+        messages.error(request, error.message)
+        return redirect("status")
+    return render(request, "status/subscription.html", {"state": "asked"})
+
+
+def confirm_subscription(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: a page with a button, so that a mail scanner opening links confirms
+    nothing."""
+    if request.method == "POST":
+        found = services.confirm_subscription(token)
+        state = "confirmed" if found is not None else "unknown"
+    else:
+        state = "confirm"
+    return render(request, "status/subscription.html", {"state": state})
+
+
+@csrf_exempt
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in every update; a POST leaves at once (RFC 8058's one-click from the mail
+    client, or the page's button). The token in the address is the proof."""
+    if request.method == "POST":
+        services.unsubscribe(token)
+        return render(request, "status/subscription.html", {"state": "left"})
+    return render(request, "status/subscription.html", {"state": "leave"})
+
+
+@agent_required
+@require_POST
+def desk_incident_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    incident = get_object_or_404(page.incidents(request.user, drafts=True), pk=pk)
+    services.publish_incident(incident, actor=request.user)
+    messages.success(request, _("The incident is published."))
     return redirect("desk_incident", pk=pk)

@@ -1,19 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.plans.choices import Entitlement, Way
-
-
-class Channel(models.TextChoices):
-    WEB = "web", _("Web")
-    EMAIL = "email", _("Email")
-    PHONE = "phone", _("Phone")
-    CHAT = "chat", _("Chat")
-    SMS = "sms", _("SMS")
-    WHATSAPP = "whatsapp", _("WhatsApp")
-    SOCIAL = "social", _("Social network")
-    API = "api", _("API")
-
+from supportdesk.plans.choices import Channel, Entitlement, Way, channel_label
 
 #: The way in each channel is under a plan's entitlement matrix; the rest have none.
 CHANNEL_WAYS: dict[str, Way] = {
@@ -80,6 +68,20 @@ class EventKind(models.TextChoices):
     WORK_CHANGED = "work_changed", _("Time entry changed")
     DIRECT_LEVEL_2 = "direct_level_2", _("Started at Level 2")
     CALL_ANSWERED = "call_answered", _("Call answered")
+    VISIT_NEEDED = "visit_needed", _("On-site visit decided")
+    VISIT_SCHEDULED = "visit_scheduled", _("Visit scheduled")
+    VISIT_ARRIVED = "visit_arrived", _("Technician arrived")
+    VISIT_DEPARTED = "visit_departed", _("Technician left")
+    REPAIR_TAKEN = "repair_taken", _("Device taken for repair")
+    REPAIR_RETURNED = "repair_returned", _("Device returned from repair")
+    LOANER_ISSUED = "loaner_issued", _("Loaner issued")
+    LOANER_RETURNED = "loaner_returned", _("Loaner returned")
+    REMOTE_ASKED = "remote_asked", _("Consent to remote help asked")
+    REMOTE_CONSENTED = "remote_consented", _("Consent to remote help given")
+    REMOTE_STARTED = "remote_started", _("Remote session started")
+    REMOTE_ENDED = "remote_ended", _("Remote session ended")
+    ASSET = "asset", _("Device changed")
+    COVERAGE = "coverage", _("Coverage changed")
 
 
 class OutboxStatus(models.TextChoices):
@@ -111,4 +113,6 @@ def entitlement_text(key: str) -> str:
 def coverage_text(code: str, param: str = "") -> str:
     if code == Coverage.NOT_ENTITLED:
         param = entitlement_text(param)
+    elif code == Coverage.CHANNEL_UNGUARANTEED:
+        param = channel_label(param)
     return str(Coverage(code).label) % {"param": param}

@@ -1,6 +1,7 @@
 """How cases read to people: time left in working time, due instants in their zone, the
 history in words. Pure presentation: no writes, no queries of its own."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -12,8 +13,10 @@ from django.utils import timezone as djtz
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
+from supportdesk.accounts.middleware import shown_zone_is_own
+from supportdesk.accounts.models import Team, User
 from supportdesk.plans.choices import Metric
 from supportdesk.plans.matrix import describe_amount
 from supportdesk.plans.models import kernel_for
@@ -24,8 +27,10 @@ from supportdesk.tickets.choices import (
     MessageKind,
     Priority,
     Status,
+    coverage_text,
     entitlement_text,
 )
+from supportdesk.tickets.events import FIELD_KINDS
 from supportdesk.tickets.models import Event, SlaClock
 
 #: A clock with less working time than this left is shown as due soon.
@@ -65,7 +70,43 @@ def time_left(clock: SlaClock, now: datetime) -> tuple[str, str]:
             return _("breached %(span)s ago") % {"span": ago}, "breached"
         return _("overdue by %(span)s") % {"span": ago}, "late"
     left = kernel_for(clock.calendar).between(now, clock.due_at)
-    return _("%(span)s left") % {"span": span(left)}, "soon" if left <= SOON else "ok"
+    text = _("%(left)s · due %(when)s") % {
+        "left": working_left(left, around_the_clock=clock.calendar_id is None),
+        "when": due_time(clock.due_at, now),
+    }
+    return text, "soon" if left <= SOON else "ok"
+
+
+def working_left(left: timedelta, *, around_the_clock: bool) -> str:
+    """Time left in hours, never days: "1 d" would read as a calendar day where it means 24
+    working hours. "8 working hours left", "1 h 20 m of working time left", "5 h 10 m left"."""
+    minutes = max(0, int(left.total_seconds() // 60))
+    hours, rest = divmod(minutes, 60)
+    if around_the_clock:
+        return _("%(span)s left") % {"span": hours_span(minutes)}
+    if hours and not rest:
+        return ngettext("%(n)s working hour left", "%(n)s working hours left", hours) % {"n": hours}
+    return _("%(span)s of working time left") % {"span": hours_span(minutes)}
+
+
+def hours_span(minutes: int) -> str:
+    """ "26 h 20 m", "3 h", "35 m": hours and minutes without days."""
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return _("%(h)s h %(m)s m") % {"h": hours, "m": rest}
+    if hours:
+        return _("%(h)s h") % {"h": hours}
+    return _("%(m)s m") % {"m": rest}
+
+
+def due_time(value: datetime, now: datetime) -> str:
+    """A due instant in short: "Tue 12:00" within the week, "12 Jan 12:00" further out."""
+    local, today = djtz.localtime(value), djtz.localtime(now)
+    if 0 <= (local.date() - today.date()).days < 7:
+        fmt = pgettext("short due date within a week", "D H:i")
+    else:
+        fmt = pgettext("short due date further out", "j M H:i")
+    return with_zone(running_text(dateformat.format(local, fmt)), local)
 
 
 def running_text(text: str) -> str:
@@ -75,11 +116,26 @@ def running_text(text: str) -> str:
     return text.lower() if style == "lowercase" else text
 
 
+def zone_label(local: datetime) -> str:
+    """Which zone a local time is in, for a viewer whose own zone it is not: "CET" where the
+    zone has a common abbreviation, else its name, "(America/Sao_Paulo)"; "" for their own."""
+    if shown_zone_is_own():
+        return ""
+    abbreviation = local.tzname() or ""
+    return abbreviation if abbreviation.isalpha() else f"({local.tzinfo})"
+
+
+def with_zone(text: str, local: datetime) -> str:
+    label = zone_label(local)
+    return f"{text} {label}" if label else text
+
+
 def local_format(value: datetime, fmt: str) -> str:
-    """An instant in the active zone, in a date format (a setting name or a pattern)."""
+    """An instant in the active zone, in a date format (a setting name or a pattern), with
+    its zone when that is not the viewer's own."""
     local = djtz.localtime(value)
     text = formats.date_format(local, fmt) if fmt.isupper() else dateformat.format(local, fmt)
-    return running_text(text)
+    return with_zone(running_text(text), local)
 
 
 def promise_time(value: datetime, now: datetime | None = None) -> str:
@@ -94,7 +150,7 @@ def promise_time(value: datetime, now: datetime | None = None) -> str:
         fmt = pgettext("promise date format within a week", "l H:i")
     else:
         fmt = pgettext("promise date format further out", "l, j F Y, H:i")
-    return running_text(dateformat.format(local, fmt))
+    return with_zone(running_text(dateformat.format(local, fmt)), local)
 
 
 def full_time(value: datetime) -> str:
@@ -137,7 +193,8 @@ class ClockView:
 
 
 def clock_views(clocks: list[SlaClock], now: datetime) -> list[ClockView]:
-    order: dict[str, int] = {Metric.FIRST_RESPONSE: 0, Metric.RESTORATION: 1}
+    """In the order the promises come in a case's life: answer, restore, visit, repair."""
+    order = {metric: index for index, metric in enumerate(Metric.values)}
     return [ClockView(c, *time_left(c, now)) for c in sorted(clocks, key=lambda c: order[c.metric])]
 
 
@@ -147,16 +204,59 @@ def _sentence(template: str, instant: datetime, text: str) -> str:
     return mark_safe(conditional_escape(template) % {"when": when})
 
 
+def _field_promise(metric: str) -> tuple[str, str, str, str, str] | None:
+    """An on-site visit's, a repair's or a request milestone's sentences: met on time, met
+    late, late, due, indicative."""
+    if metric == Metric.ON_SITE:
+        return (
+            _("On-site visit: the engineer arrived on time (%(when)s)."),
+            _("On-site visit: the engineer arrived late (%(when)s)."),
+            _("The engineer's visit is late: it was due %(when)s. We are sorry."),
+            _("An engineer will be on site by %(when)s."),
+            _("An engineer is usually on site by %(when)s (no guarantee)."),
+        )
+    if metric == Metric.REPAIR:
+        return (
+            _("Repair: your device came back on time (%(when)s)."),
+            _("Repair: your device came back late (%(when)s)."),
+            _("The repair is late: your device was due back %(when)s. We are sorry."),
+            _("Your device will be back from repair by %(when)s."),
+            _("A repaired device usually comes back by %(when)s (no guarantee)."),
+        )
+    if metric == Metric.CONFIRMATION:
+        return (
+            _("Confirmation: your request was confirmed on time (%(when)s)."),
+            _("Confirmation: your request was confirmed late (%(when)s)."),
+            _("The confirmation of your request is late: it was due %(when)s. We are sorry."),
+            _("We will confirm your request by %(when)s."),
+            _("We usually confirm a request by %(when)s (no guarantee)."),
+        )
+    if metric == Metric.COMPLETION:
+        return (
+            _("Completion: your request was done on time (%(when)s)."),
+            _("Completion: your request was done late (%(when)s)."),
+            _("Your request is late: it was due %(when)s. We are sorry."),
+            _("Your request will be done by %(when)s."),
+            _("A request like yours is usually done by %(when)s (no guarantee)."),
+        )
+    return None
+
+
 def customer_promises(clocks: list[SlaClock], now: datetime) -> list[tuple[str, str]]:
     """What the customer is told about each clock: (sentence as HTML, state).
 
     "We will answer by Tuesday 18:00." while the first response is due; "Answered on time"
-    once met; and for restoration, when the service should be back.
+    once met; for restoration, when the service should be back; for a visit or a repair,
+    when the engineer or the device comes.
     """
     promises = []
-    for clock in sorted(clocks, key=lambda c: c.metric != Metric.FIRST_RESPONSE):
+    order = {metric: index for index, metric in enumerate(Metric.values)}
+    for clock in sorted(clocks, key=lambda c: order[c.metric]):
         first = clock.metric == Metric.FIRST_RESPONSE
-        if clock.met_at is not None:
+        field = _field_promise(clock.metric)
+        if field is not None:
+            promises.append(_field_sentence(clock, field, now))
+        elif clock.met_at is not None:
             on_time = clock.breached_at is None
             when = full_time(clock.met_at)
             if first:
@@ -209,6 +309,24 @@ def customer_promises(clocks: list[SlaClock], now: datetime) -> list[tuple[str, 
     return promises
 
 
+def _field_sentence(
+    clock: SlaClock, texts: tuple[str, str, str, str, str], now: datetime
+) -> tuple[str, str]:
+    on_time, met_late, late, due, indicative = texts
+    if clock.met_at is not None:
+        kept = clock.breached_at is None
+        text = on_time if kept else met_late
+        return _sentence(text, clock.met_at, full_time(clock.met_at)), "met" if kept else "late"
+    if clock.due_at is None:
+        return _("The clock is paused while we wait for your answer."), "paused"
+    when = promise_time(clock.due_at, now)
+    if clock.due_at <= now:
+        return _sentence(late, clock.due_at, when), "late"
+    if clock.guaranteed:
+        return _sentence(due, clock.due_at, when), "due"
+    return _sentence(indicative, clock.due_at, when), "indicative"
+
+
 _SHOWS_DUE = (EventKind.CLOCK_STARTED, EventKind.CLOCK_RESUMED, EventKind.CLOCK_RETARGETED)
 
 _CHOICE_LABELS: dict[str, type[TextChoices]] = {
@@ -236,15 +354,23 @@ def _label(choices: type[TextChoices], value: Any) -> str:
         return str(value)
 
 
-def describe_event(event: Event) -> str:
-    """One line of the case history, in the active language."""
+def describe_event(event: Event, names: Mapping[str, str] | None = None) -> str:
+    """One line of the case history, in the active language; ``names``: people and teams by
+    the email or key an event records (``people_names``), so the line shows who, not how
+    they are stored."""
+    names = names or {}
     kind = str(EventKind(event.kind).label) if event.kind in EventKind.values else event.kind
     before, after = event.before, event.after
     if event.kind in _CHOICE_LABELS:
         choices = _CHOICE_LABELS[event.kind]
         return f"{kind}: {_label(choices, before)} → {_label(choices, after)}"
-    if event.kind in (EventKind.ASSIGNEE, EventKind.TEAM):
-        return f"{kind}: {before or '—'} → {after or '—'}"
+    if event.kind in (EventKind.ASSIGNEE, EventKind.TEAM, EventKind.ASSET):
+        was, now = (names.get(v, v) if isinstance(v, str) else v for v in (before, after))
+        return f"{kind}: {was or '—'} → {now or '—'}"
+    if event.kind == EventKind.CALL_ANSWERED and isinstance(after, str):
+        return f"{kind}: {names.get(after, after)}"
+    if event.kind == EventKind.COVERAGE and isinstance(after, dict):
+        return f"{kind}: {coverage_text(after.get('coverage', ''), after.get('param', ''))}"
     if event.kind == EventKind.MESSAGE and isinstance(after, dict):
         return f"{kind}: {_label(MessageKind, after.get('kind'))}"
     if event.kind == EventKind.CREATED and isinstance(after, dict):
@@ -273,10 +399,78 @@ def describe_event(event: Event) -> str:
             "kind": kind,
             "entitlement": entitlement_text(after.get("entitlement", "")),
         }
-        return f"{text}, {after['team']}" if after.get("team") else text
+        team = after.get("team")
+        return f"{text}, {names.get(team, team)}" if team else text
     if event.kind == EventKind.NOTIFIED and isinstance(after, list):
         return f"{kind}: {', '.join(after)}"
+    if event.kind in FIELD_KINDS and isinstance(after, dict):
+        return _field_step(kind, after)
+    if event.kind in _REMOTE_KINDS and isinstance(after, dict):
+        return _remote_step(event.kind, kind, after)
     return kind
+
+
+_REMOTE_KINDS = (
+    EventKind.REMOTE_ASKED,
+    EventKind.REMOTE_CONSENTED,
+    EventKind.REMOTE_STARTED,
+    EventKind.REMOTE_ENDED,
+)
+
+
+def _remote_step(code: str, kind: str, after: dict) -> str:
+    """A remote-help step as it reads: "Remote session started: AnyDesk 123 456 789,
+    02/03/2026 17:50", "Consent to remote help given: ana@..., from 192.0.2.7 (Firefox ...)"."""
+    if code == EventKind.REMOTE_ASKED:
+        expires = local_format(datetime.fromisoformat(after["expires"]), "SHORT_DATETIME_FORMAT")
+        text = _("%(kind)s: valid until %(when)s") % {"kind": kind, "when": expires}
+        if after.get("to"):
+            text += ", " + _("sent to %(whom)s") % {"whom": ", ".join(after["to"])}
+        return text
+    if code == EventKind.REMOTE_CONSENTED:
+        text = f"{kind}: {after.get('contact', '')}"
+        if after.get("ip"):
+            text += ", " + _("from %(address)s") % {"address": after["ip"]}
+        return f"{text} ({after['browser']})" if after.get("browser") else text
+    tool = " ".join(str(after[key]) for key in ("tool_name", "session") if after.get(key))
+    return f"{kind}: {tool}, {_work_span(after)}"
+
+
+def _field_step(kind: str, after: dict) -> str:
+    """A visit, repair or loaner step in words: "Visit scheduled: marek@…, 20/10/2026
+    09:00–11:00, Warszawa, ul. Prosta 1"."""
+    parts = [str(after[key]) for key in ("technician", "asset", "loaner") if after.get(key)]
+    if after.get("start"):
+        parts.append(_work_span(after))
+    if after.get("to"):
+        parts.append(_("to %(whom)s") % {"whom": after["to"]})
+    if after.get("disk_moved"):
+        parts.append(_("disk moved"))
+    if after.get("address"):
+        parts.append(str(after["address"]))
+    return f"{kind}: {', '.join(parts)}" if parts else kind
+
+
+def people_names(events: Iterable[Event]) -> dict[str, str]:
+    """The names of the agents (by email) and teams (by key) the events record: two queries
+    for the whole history."""
+    emails: set[str] = set()
+    keys: set[str] = set()
+    for event in events:
+        values = (event.before, event.after)
+        if event.kind in (EventKind.ASSIGNEE, EventKind.CALL_ANSWERED):
+            emails.update(v for v in values if isinstance(v, str))
+        elif event.kind == EventKind.TEAM:
+            keys.update(v for v in values if isinstance(v, str))
+        elif event.kind == EventKind.DIRECT_LEVEL_2 and isinstance(event.after, dict):
+            keys.add(event.after.get("team") or "")
+    names = {
+        email: name
+        for email, name in User.objects.filter(email__in=emails).values_list("email", "name")
+        if name
+    }
+    names.update(Team.objects.filter(slug__in=keys - {""}).values_list("slug", "name"))
+    return names
 
 
 def history(events) -> list[dict[str, str]]:
@@ -284,11 +478,13 @@ def history(events) -> list[dict[str, str]]:
 
     Formatted here rather than tag by tag in the template: a long-lived case has hundreds of
     events, and this is most of its page's time otherwise."""
+    events = list(events)
+    names = people_names(events)
     return [
         {
             "iso": event.at.isoformat(),
             "when": local_format(event.at, "SHORT_DATETIME_FORMAT"),
-            "text": describe_event(event),
+            "text": describe_event(event, names),
             "actor": str(event.actor) if event.actor_id else "",
         }
         for event in events

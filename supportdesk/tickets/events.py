@@ -15,6 +15,14 @@ through these helpers (none builds an ``Event`` by hand). The shapes:
 - ``notified``: after = the sorted recipients
 - ``work``/``work_changed``/``work_removed``: before, after = ``{agent, start, end, billable}``
   spans (or None)
+- ``asset``: before, after = the device's serial number (or None)
+- ``coverage``: before, after = {covered, coverage, param}: the decision and its reason's code
+- ``visit_*``/``repair_*``/``loaner_*``: after = ``{visit|repair|loaner, ...}`` with what the
+  field step recorded (technician, window, address, serials, disk moved), codes and ISO instants
+- ``remote_asked``: after = {expires, to}: when the request lapses, the addresses told
+- ``remote_consented``: after = {contact, ip, browser}: who consented, from where
+- ``remote_started``/``remote_ended``: after = {tool, tool_name, session, start, end}: the tool's
+  code and product name, the session id, its span (end None while running)
 """
 
 from collections.abc import Iterable
@@ -43,6 +51,16 @@ CLOCK_KINDS = (
     EventKind.CLOCK_RETARGETED,
 )
 WORK_KINDS = (EventKind.WORK, EventKind.WORK_CHANGED, EventKind.WORK_REMOVED)
+FIELD_KINDS = (
+    EventKind.VISIT_NEEDED,
+    EventKind.VISIT_SCHEDULED,
+    EventKind.VISIT_ARRIVED,
+    EventKind.VISIT_DEPARTED,
+    EventKind.REPAIR_TAKEN,
+    EventKind.REPAIR_RETURNED,
+    EventKind.LOANER_ISSUED,
+    EventKind.LOANER_RETURNED,
+)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -162,3 +180,79 @@ def work(
     if kind not in WORK_KINDS:
         raise ValueError(f"{kind} is not a time entry event")
     return _event(case, kind, at, actor=actor, before=before, after=after)
+
+
+def field_step(
+    case: Case, kind: str, at: datetime, *, actor: User | None, after: dict[str, Any]
+) -> Event:
+    """A visit, repair or loaner step; ``after`` holds only codes, serials and ISO instants."""
+    if kind not in FIELD_KINDS:
+        raise ValueError(f"{kind} is not a visit, repair or loaner event")
+    return _event(case, kind, at, actor=actor, after=after)
+
+
+def remote_asked(
+    case: Case, at: datetime, *, agent: User | None, expires: datetime, to: Iterable[str]
+) -> Event:
+    return _event(
+        case,
+        EventKind.REMOTE_ASKED,
+        at,
+        actor=agent,
+        after={"expires": iso(expires), "to": sorted(to)},
+    )
+
+
+def remote_consented(
+    case: Case, at: datetime, *, actor: User | None, contact: str, ip: str | None, browser: str
+) -> Event:
+    after = {"contact": contact, "ip": ip, "browser": browser}
+    return _event(case, EventKind.REMOTE_CONSENTED, at, actor=actor, after=after)
+
+
+def remote_session(
+    case: Case,
+    kind: str,
+    at: datetime,
+    *,
+    agent: User | None,
+    tool: str,
+    tool_name: str,
+    session: str,
+    start: datetime,
+    end: datetime | None,
+) -> Event:
+    if kind not in (EventKind.REMOTE_STARTED, EventKind.REMOTE_ENDED):
+        raise ValueError(f"{kind} is not a remote session event")
+    after = {
+        "tool": tool,
+        "tool_name": tool_name,
+        "session": session,
+        "start": iso(start),
+        "end": iso(end),
+    }
+    return _event(case, kind, at, actor=agent, after=after)
+
+
+def asset_changed(
+    case: Case, at: datetime, *, actor: User | None, before: str | None, after: str | None
+) -> Event:
+    """The device the case is about: serial numbers, ``None`` for no device."""
+    return _event(case, EventKind.ASSET, at, actor=actor, before=before, after=after)
+
+
+def coverage_state(case: Case) -> dict[str, Any]:
+    return {
+        "covered": case.covered,
+        "coverage": case.coverage_code,
+        "param": case.coverage_param,
+    }
+
+
+def coverage_changed(
+    case: Case, at: datetime, *, actor: User | None, before: dict[str, Any]
+) -> Event:
+    """The case's coverage decided again (its device changed): ``before`` as
+    ``coverage_state`` gave it, the case's own as it stands now."""
+    after = coverage_state(case)
+    return _event(case, EventKind.COVERAGE, at, actor=actor, before=before, after=after)

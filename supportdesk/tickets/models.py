@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk.accounts.access import Action, RestrictedQuerySet
 from supportdesk.accounts.choices import ADMIN_ROLES
 from supportdesk.accounts.models import Brand, Contact, Organization, Team, User
+from supportdesk.assets.models import Asset
 from supportdesk.plans.choices import Metric
 from supportdesk.plans.models import BusinessCalendar, Plan, SlaTarget
 from supportdesk.tickets.choices import (
@@ -51,6 +53,15 @@ class Case(models.Model):
     contact = models.ForeignKey(
         Contact, models.SET_NULL, null=True, blank=True, related_name="cases"
     )
+    #: The device the case is about, when it names one (a plan may cover only some devices).
+    asset = models.ForeignKey(
+        Asset,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("device"),
+    )
     #: The provider the case came to: its organization's, or the address it was sent to.
     brand = models.ForeignKey(
         Brand, models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("brand")
@@ -86,16 +97,50 @@ class Case(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.subject}"
+        return f"{self.label} {self.subject}"
 
     @property
     def label(self) -> str:
+        """The case's number as people quote it: its provider's prefix and sequence
+        (``WP-1042``); cases received before numbering began keep their ``#id``."""
         return self.reference or f"#{self.pk}"
 
     @property
     def coverage_reason(self) -> str:
         """Why the case is or is not under its plan, in the active language."""
         return coverage_text(self.coverage_code, self.coverage_param)
+
+
+#: What a case prefix may be: what a mail subject's ``[WP-1042]`` tag is matched by.
+validate_case_prefix = RegexValidator(
+    r"^[A-Z][A-Z0-9]{0,11}$", _("Capital letters and digits, starting with a letter.")
+)
+
+
+class CaseSequence(models.Model):
+    """A provider's case numbers: the prefix its references carry and the last number given.
+    One row per brand; the row without a brand numbers a desk of one provider. The row is
+    locked while a case takes its number, so concurrent cases never share one."""
+
+    brand = models.OneToOneField(
+        Brand,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="case_sequence",
+        verbose_name=_("brand"),
+    )
+    prefix = models.CharField(
+        _("case prefix"), max_length=12, unique=True, validators=[validate_case_prefix]
+    )
+    last = models.PositiveBigIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("case numbering")
+        verbose_name_plural = _("case numbering")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.last}"
 
 
 class Message(models.Model):
@@ -198,6 +243,11 @@ class OutboundMessage(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     headers = models.JSONField(default=dict, blank=True)
+    #: The reply this mail carries: its files go with it, read from storage when it is sent
+    #: (the outbox keeps references, never the bytes).
+    message = models.ForeignKey(
+        Message, models.SET_NULL, null=True, blank=True, related_name="outbound"
+    )
     status = models.CharField(max_length=10, choices=OutboxStatus.choices)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()

@@ -17,14 +17,18 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from supportdesk.accounts.models import Agent
+from supportdesk.accounts.middleware import showing
+from supportdesk.accounts.models import Agent, User
 from supportdesk.db import writing
 from supportdesk.plans.models import Contract
-from supportdesk.tickets import events
+from supportdesk.plans.zones import zone_for
+from supportdesk.tickets import display, events
 from supportdesk.tickets.choices import Channel, OutboxStatus
 from supportdesk.tickets.models import Case, Event, Message, OutboundMessage, SlaClock
 
@@ -137,6 +141,14 @@ def queue(
     return item
 
 
+def queue_text(case: Case | None, *, to: str, body: str, at: datetime) -> OutboundMessage:
+    """Queue one SMS to an E.164 number (e.g. a link to act on), sent through the carrier from
+    the desk's number (``SMS_FROM``) with retries."""
+    item = _message(case, to, "", body, at, channel=Channel.SMS)
+    item.save()
+    return item
+
+
 def queue_reply(case: Case, message: Message) -> OutboundMessage | None:
     """Send an agent's public reply to the requester: as a text to the number of an SMS or
     WhatsApp case (from the desk's number it came to), else by mail when there is an address."""
@@ -152,6 +164,7 @@ def queue_reply(case: Case, message: Message) -> OutboundMessage | None:
         item = _message(
             case, case.requester_address, subject, message.body, message.at, thread_headers(case)
         )
+        item.message = message  # its files go with the mail
     else:
         return None
     item.save()
@@ -159,9 +172,10 @@ def queue_reply(case: Case, message: Message) -> OutboundMessage | None:
 
 
 def queue_breach_notices(clocks: Sequence[SlaClock], cases: dict[int, Case]) -> list[Event]:
-    """Tell the assignee, the team and the technical account manager that a promise broke."""
+    """Tell the assignee, the team and the technical account manager that a promise broke,
+    each in their own language, with the due time in their own zone."""
     team_ids = {case.team_id for case in cases.values() if case.team_id}
-    team_members: dict[int | None, set[str]] = {}
+    team_members: dict[int | None, dict[str, User]] = {}
     agents = (
         Agent.objects.filter(teams__in=team_ids)
         .select_related("user")
@@ -170,42 +184,54 @@ def queue_breach_notices(clocks: Sequence[SlaClock], cases: dict[int, Case]) -> 
     )
     for agent in agents:
         for team in agent.teams.all():
-            team_members.setdefault(team.pk, set()).add(agent.user.email)
+            team_members.setdefault(team.pk, {})[agent.user.email] = agent.user
     managers = {
-        contract.organization_id: contract.account_manager.email
+        contract.organization_id: contract.account_manager
         for contract in Contract.objects.filter(
             organization_id__in={c.organization_id for c in cases.values()},
             account_manager__isnull=False,
         ).select_related("account_manager")
         if contract.account_manager is not None
     }
+    zones: dict[int, ZoneInfo] = {}
     mail, log_events = [], []
     for clock in clocks:
         due_at, breached_at = clock.due_at, clock.breached_at
         if due_at is None or breached_at is None:  # not breached: nothing to tell
             continue
         case = cases[clock.case_id]
-        recipients = set(team_members.get(case.team_id, ()))
+        recipients = dict(team_members.get(case.team_id, {}))
         if case.assignee is not None:
-            recipients.add(case.assignee.email)
+            recipients[case.assignee.email] = case.assignee
         if case.organization_id in managers:
-            recipients.add(managers[case.organization_id])
+            manager = managers[case.organization_id]
+            recipients[manager.email] = manager
         if not recipients:
             continue
+        for to, user in sorted(recipients.items()):
+            if user.pk not in zones:
+                zones[user.pk] = zone_for(user, breached_at)
+            subject, body = _breach_notice(clock, case, user, zones[user.pk])
+            mail.append(_message(case, to, subject, body, breached_at, AUTOMATIC))
+        log_events.append(events.notified(case, breached_at, recipients=set(recipients)))
+    OutboundMessage.objects.bulk_create(mail)
+    return log_events
+
+
+def _breach_notice(clock: SlaClock, case: Case, user: User, zone: ZoneInfo) -> tuple[str, str]:
+    """Subject and body of a breach notice as ``user`` reads them: their language, their zone
+    (named, since a mail is read wherever its reader is)."""
+    with translation.override(user.language or settings.LANGUAGE_CODE), showing(zone, None):
         subject = _("SLA breached: %(case)s %(subject)s") % {
             "case": case.label,
             "subject": case.subject,
         }
-        body = _("The %(rule)s promise on case %(case)s was due at %(due)s and was not met.") % {
-            "rule": clock.rule,
+        body = _("The promise on case %(case)s (%(rule)s) was due %(due)s and was not met.") % {
+            "rule": display.rule_text(clock),
             "case": case.label,
-            "due": due_at.isoformat(),
+            "due": display.full_time(clock.due_at or clock.started_at),
         }
-        for to in sorted(recipients):
-            mail.append(_message(case, to, subject, body, breached_at, AUTOMATIC))
-        log_events.append(events.notified(case, breached_at, recipients=recipients))
-    OutboundMessage.objects.bulk_create(mail)
-    return log_events
+    return subject, body
 
 
 # ------------------------------------------------------------------------- senders' side

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from supportdesk.accounts.access import brand_scope
 from supportdesk.accounts.models import Organization, Team, User
 from supportdesk.plans.models import BusinessCalendar
+from supportdesk.tickets import search
 from supportdesk.tickets.choices import OPEN_STATUSES, Channel, OutboxStatus, Priority, Status
 from supportdesk.tickets.fast import open_cases
 from supportdesk.tickets.models import Case, OutboundMessage, SlaClock
@@ -25,14 +26,19 @@ from supportdesk.tickets.models import Case, OutboundMessage, SlaClock
 #: The filters, in the order the page shows them; each is one URL parameter.
 DIMENSIONS = ("status", "priority", "channel", "team", "assignee", "organization")
 FLAGS = ("overdue", "uncovered")
+#: The statuses of the views of finished cases, beside the open queue.
+DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
 NONE = "none"
 ME = "me"
 
 
 @dataclass
 class QueueFilter:
-    """The queue's filters as read from the URL; unknown values are dropped, never an error."""
+    """The queue's filters as read from the URL; unknown values are dropped, never an error.
 
+    Without a status the queue shows open cases; a search (``q``) looks at every case."""
+
+    q: str = ""
     status: str = ""
     priority: str = ""
     channel: str = ""
@@ -45,8 +51,10 @@ class QueueFilter:
 
     @classmethod
     def from_query(cls, query, user: User) -> "QueueFilter":
+        status = query.get("status", "")
         values = {
-            "status": query.get("status", "") if query.get("status") in OPEN_STATUSES else "",
+            "q": search.clean(query.get("q", "")),
+            "status": status if status in (*OPEN_STATUSES, *DONE_STATUSES) else "",
             "priority": query.get("priority", "")
             if query.get("priority") in Priority.values
             else "",
@@ -95,13 +103,26 @@ class QueueFilter:
     @property
     def active(self) -> dict[str, str]:
         """The filters in use, as URL parameters."""
-        params = {name: getattr(self, name) for name in DIMENSIONS if getattr(self, name)}
+        params = {"q": self.q} if self.q else {}
+        params.update({name: getattr(self, name) for name in DIMENSIONS if getattr(self, name)})
         params.update({name: "1" for name in FLAGS if getattr(self, name)})
         return params
 
+    @property
+    def by_due(self) -> bool:
+        """Open cases come by what is due first; found and finished ones by their last change."""
+        return not self.q and self.status not in DONE_STATUSES
+
     def conditions(self, now: datetime, *, skip: str | None = None) -> Q:
-        q = Q(open_cases())
-        for name in ("status", "priority", "channel"):
+        if self.status in DONE_STATUSES and skip != "status":
+            q = Q(status=self.status)
+        elif self.q and skip != "status":
+            q = Q()
+        else:
+            q = Q(open_cases())
+        if self.q:
+            q &= search.condition(self.q)
+        for name in ("priority", "channel"):
             if getattr(self, name) and name != skip:
                 q &= Q(**{name: getattr(self, name)})
         for name in ("team", "assignee", "organization"):
@@ -115,10 +136,15 @@ class QueueFilter:
             q &= Q(next_due__lte=now)
         if self.uncovered and skip != "uncovered":
             q &= Q(covered=False)
+        if self.status in OPEN_STATUSES and skip != "status":
+            q &= Q(status=self.status)
         return q
 
     def cases(self, user: User, now: datetime) -> QuerySet[Case]:
-        return Case.objects.visible_to(user).filter(self.conditions(now))
+        cases = Case.objects.visible_to(user).filter(self.conditions(now))
+        if self.q:
+            return search.ordered(cases, self.q)
+        return cases if self.by_due else cases.order_by("-updated_at", "-id")
 
 
 @dataclass
@@ -236,11 +262,12 @@ def failed_mail(cases: list[Case]) -> set[int]:
 
 
 def total(selected: "QueueFilter", counts: dict | None) -> int | None:
-    """How many open cases match, read from the counts (status is counted under the rest)."""
+    """How many cases match, read from the counts: every case has a priority, and priorities
+    are counted under every other filter in use."""
     if counts is None:
         return None
-    by_status = counts["status"]
-    return by_status.get(selected.status, 0) if selected.status else sum(by_status.values())
+    by_priority = counts["priority"]
+    return by_priority.get(selected.priority, 0) if selected.priority else sum(by_priority.values())
 
 
 @dataclass(frozen=True)
@@ -293,7 +320,8 @@ def options(selected: QueueFilter, counts: dict | None) -> dict[str, list[Option
         return None if counts is None else counts[name].get(str(value), 0)
 
     result = {
-        "status": [Option(s, str(Status(s).label), count("status", s)) for s in OPEN_STATUSES],
+        "status": [Option(s, str(Status(s).label), count("status", s)) for s in OPEN_STATUSES]
+        + [Option(s, str(Status(s).label)) for s in DONE_STATUSES],
         "priority": [Option(p.value, str(p.label), count("priority", p.value)) for p in Priority],
         "channel": [Option(c.value, str(c.label), count("channel", c.value)) for c in Channel],
         "team": [

@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import Brand, Contact, Organization, Team, User
 from supportdesk.accounts.services import InvalidAddress, find_contact, normalize_address
+from supportdesk.assets.models import Asset
 from supportdesk.db import writing
 from supportdesk.plans.choices import ON_DEMAND_METRICS, Metric
 from supportdesk.plans.contracts import in_force_among, local_day, organization_contracts
 from supportdesk.plans.entitlements import case_access
 from supportdesk.plans.models import BusinessCalendar, Contract, Plan
 from supportdesk.tickets import clocks as clockmath
-from supportdesk.tickets import events, outbox
+from supportdesk.tickets import events, numbering, outbox
 from supportdesk.tickets.choices import (
     CHANNEL_WAYS,
     UNGUARANTEED_CHANNELS,
@@ -91,8 +92,13 @@ def decide_coverage(
     channel: str,
     received_via: str,
     at: datetime,
+    asset: Asset | None = None,
 ) -> CoverageDecision:
-    """Rule 1 of the core: is this case under its organization's plan, and if not, why not."""
+    """Rule 1 of the core: is this case under its organization's plan, and if not, why not.
+
+    A plan that covers only the devices bought under the contract (``assets_only``) does not
+    cover a case about another device; a case that names no device stays covered.
+    """
     if organization is None:
         return CoverageDecision(_fallback_plan(), None, False, Coverage.SENDER_NOT_REGISTERED)
     contracts = list(organization_contracts(organization))
@@ -135,6 +141,18 @@ def decide_coverage(
             level=level,
             entitlement=entitlement,
         )
+    if _device_uncovered(plan, asset):
+        assert asset is not None
+        return CoverageDecision(
+            plan,
+            contract,
+            False,
+            Coverage.DEVICE_NOT_COVERED,
+            asset.serial,
+            designated,
+            level=level,
+            entitlement=entitlement,
+        )
     return CoverageDecision(
         plan,
         contract,
@@ -145,6 +163,12 @@ def decide_coverage(
         level=level,
         entitlement=entitlement,
     )
+
+
+def _device_uncovered(plan: Plan, asset: Asset | None) -> bool:
+    """The device step of rule 1: a plan for contract devices only, and a device bought
+    elsewhere."""
+    return plan.assets_only and asset is not None and not asset.under_contract
 
 
 def _start_clocks(case: Case, decision: CoverageDecision) -> list[SlaClock]:
@@ -198,6 +222,16 @@ def _brand_of(organization: Organization | None, received_by: Brand | None) -> i
     return received_by.pk if received_by is not None else None
 
 
+def _require_own_asset(asset: Asset | None, organization: Organization | None) -> None:
+    """A case names only a device of its own organization."""
+    if asset is not None and (organization is None or asset.organization_id != organization.pk):
+        raise CaseError(
+            CaseErrorCode.INVALID,
+            _("Device %(serial)s is not one of this organization's.") % {"serial": asset.serial},
+            "asset",
+        )
+
+
 def _level_2_team(brand_id: int | None) -> Team | None:
     """The provider's Level 2 team: the one team whose agents are all its Level 2 agents
     (none when the desk has no such team, or several to choose from)."""
@@ -227,6 +261,8 @@ def open_case(
     needs_review: bool = False,
     brand: Brand | None = None,
     entitled_only: bool = False,
+    asset: Asset | None = None,
+    sender_failed: str = "",
 ) -> Case:
     """Receive a case on any channel. Nothing is refused: an uncovered case says why.
 
@@ -239,6 +275,11 @@ def open_case(
     ``brand``: the provider whose address or number it came to; the organization's wins.
     ``entitled_only``: the requester opens it themselves (portal, API), so a role the plan's
     matrix leaves out is refused with ``NOT_ENTITLED`` rather than received uncovered.
+    ``asset``: the device the case is about, one of the requester's organization's.
+    ``sender_failed``: the domain whose published policy (DMARC) the message failed: whoever
+    it claims to come from, the case carries no guarantee and waits for a person's review.
+    ``reference``: the number another system gave the case (an import); without one the case
+    takes the next of its provider's sequence.
     """
     at = at or timezone.now()
     if channel not in Channel.values:
@@ -248,13 +289,20 @@ def open_case(
     contact, organization = _resolve_requester(
         contact, sender if identify_sender else "", organization
     )
+    _require_own_asset(asset, organization)
     decision = decide_coverage(
         organization=organization,
         contact=contact,
         channel=channel,
         received_via=received_via,
         at=at,
+        asset=asset,
     )
+    if sender_failed:
+        decision = CoverageDecision(
+            decision.plan, None, False, Coverage.SENDER_FAILED, sender_failed
+        )
+        needs_review = True
     if entitled_only and decision.code == Coverage.NOT_ENTITLED and contact is not None:
         raise CaseError(
             CaseErrorCode.NOT_ENTITLED,
@@ -268,6 +316,7 @@ def open_case(
         subject=one_line(subject)[:300] or _("(no subject)"),
         organization=organization,
         contact=contact,
+        asset=asset,
         requester_address=sender or (contact.email or contact.phone or "" if contact else ""),
         received_via=received_via,
         channel=channel,
@@ -289,6 +338,10 @@ def open_case(
     case.next_due = clockmath.next_due(started)
     # Everything above only reads; the writers' queue is held for the inserts alone.
     with writing():
+        if reference:
+            numbering.note_reference(reference)
+        else:
+            case.reference = numbering.next_reference(case.brand_id)
         case.save()
         SlaClock.objects.bulk_create(started)
         Message.objects.create(
@@ -317,6 +370,17 @@ def open_case(
         log += [events.clock(case, EventKind.CLOCK_STARTED, at, c) for c in started]
         Event.objects.bulk_create(log)
     return case
+
+
+@writing()
+def set_case_prefix(brand: Brand, prefix: str) -> bool:
+    """Number the provider's next cases under ``prefix`` (after any case already carrying it);
+    cases numbered so far keep their references. Returns whether anything changed."""
+    sequence = numbering.sequence_for(brand.pk)
+    if sequence.prefix == prefix:
+        return False
+    numbering.set_prefix(sequence, prefix)
+    return True
 
 
 def _locked(case: Case) -> Case:
@@ -372,10 +436,16 @@ def post_reply(
     public: bool = True,
     at: datetime | None = None,
     notify: bool = True,
+    status: str | None = None,
 ) -> Message:
-    """An agent's public reply (meets the first-response clock) or internal note (meets nothing)."""
+    """An agent's public reply (meets the first-response clock) or internal note (meets nothing).
+
+    ``status``: the status the case takes with it ("send and set status"), in the same
+    transaction; without one a public reply opens a new case."""
     at = at or timezone.now()
     _require_agent(author)
+    if status is not None and status not in Status.values:
+        raise CaseError(CaseErrorCode.INVALID, f"unknown status {status!r}", "status")
     case = _locked(case)
     _require_open(case)
     clocks = _clocks(case)
@@ -388,11 +458,13 @@ def post_reply(
     fields = []
     if public:
         log += _meet_first_response(case, clocks, at)
-        if case.status == Status.NEW:
-            log += _transition(case, clocks, Status.OPEN, author, at)
-            fields.append("status")
-        if notify:
-            outbox.queue_reply(case, message)
+    if status is None and public and case.status == Status.NEW:
+        status = Status.OPEN
+    if status is not None and status != case.status:
+        log += _transition(case, clocks, status, author, at)
+        fields.append("status")
+    if public and notify:
+        outbox.queue_reply(case, message)
     Event.objects.bulk_create(log)
     _save_case(case, clocks, at, *fields)
     return message
@@ -589,7 +661,24 @@ def change_priority(
         )
     ]
     case.priority = priority
-    late = []
+    retargeted, late = _retarget(case, clocks, actor=actor, at=at)
+    log += retargeted
+    Event.objects.bulk_create(log)
+    _save_case(case, clocks, at, "priority")
+    if late:
+        _breach(late, {case.pk: case}, at=at)
+    return case
+
+
+def _retarget(
+    case: Case, clocks: list[SlaClock], *, actor: User | None, at: datetime
+) -> tuple[list[Event], list[SlaClock]]:
+    """Give each clock the plan's row for the case's priority and coverage as they now stand,
+    keeping its start, pauses and met state; start what only the new row promises. Returns
+    the events, and the clocks already past their new due (to breach as of ``at``). ``clocks``
+    gains the clocks started."""
+    log: list[Event] = []
+    late: list[SlaClock] = []
     if case.plan is not None:
         decision, calendar = _case_hours(case)
         targets = list(case.plan.targets.all())
@@ -601,11 +690,14 @@ def change_priority(
             target = clockmath.select_target(
                 targets,
                 metric=metric,
-                priority=priority,
+                priority=case.priority,
                 channel=case.channel,
                 designated=decision.designated,
                 covered=case.covered,
             )
+            if target is None and clock is not None and not case.covered:
+                log += _unguarantee(case, clock, at, actor)
+                continue
             if target is None or (clock is not None and target.pk == clock.target_id):
                 continue
             if clock is None:
@@ -639,11 +731,18 @@ def change_priority(
                 and due <= overdue_by
             ):
                 late.append(clock)
-    Event.objects.bulk_create(log)
-    _save_case(case, clocks, at, "priority")
-    if late:
-        _breach(late, {case.pk: case}, at=at)
-    return case
+    return log, late
+
+
+def _unguarantee(case: Case, clock: SlaClock, at: datetime, actor: User | None) -> list[Event]:
+    """A promise the case no longer carries (it lost its coverage) and the plan has no
+    indicative row for: the clock stays as an indication, and can no longer be breached."""
+    if not clock.guaranteed or clock.met_at is not None or clock.breached_at is not None:
+        return []
+    before = events.clock_state(clock)
+    clock.guaranteed = False
+    clock.save(update_fields=["guaranteed"])
+    return [events.clock(case, EventKind.CLOCK_RETARGETED, at, clock, actor=actor, before=before)]
 
 
 def _past_pauses(case: Case, metric: str) -> list[tuple[datetime, datetime]]:
@@ -720,6 +819,8 @@ def start_clock(
             _("The case already has a %(metric)s clock.") % {"metric": Metric(metric).label},
             "metric",
         )
+    if started_at is not None and started_at > at:
+        raise CaseError(CaseErrorCode.INVALID, "a clock cannot count from the future", "started_at")
     clock = SlaClock(case=case, metric=metric, started_at=started_at or at)
     if promise is None:
         if case.plan is None:
@@ -743,9 +844,10 @@ def start_clock(
     clock.due_at = clockmath.compute_due(clock)
     clock.save()
     clocks.append(clock)
-    log = [events.clock(case, EventKind.CLOCK_STARTED, at, clock, actor=actor)]
+    # Started before it is settled: a promise already past due (a visit decided more than 24
+    # hours after the report) reads "started, breached" in the history, with its consequences.
+    Event.objects.bulk_create([events.clock(case, EventKind.CLOCK_STARTED, at, clock, actor=actor)])
     _settle(case, [clock], at)
-    Event.objects.bulk_create(log)
     _save_case(case, clocks, at)
     return clock
 
@@ -804,15 +906,72 @@ def assign(
     return case
 
 
+@writing()
+def set_asset(
+    case: Case, asset: Asset | None, *, actor: User | None, at: datetime | None = None
+) -> Case:
+    """Name the device the case is about (``None``: no device) and take the device step of
+    rule 1 again. Under a plan for contract devices only, a device bought elsewhere takes a
+    covered case out of the plan, and a covered device (or none) brings it back; a case
+    uncovered for another reason stays as it is. The clocks follow as they follow a priority
+    change: start, pauses and met state kept, the promise the new coverage gives (a guarantee
+    the plan has no indicative row for stays as an indication); breaches recorded stay."""
+    at = at or timezone.now()
+    case = _locked(case)
+    _require_open(case)
+    if (asset.pk if asset is not None else None) == case.asset_id:
+        return case
+    _require_own_asset(asset, case.organization)
+    clocks = _clocks(case)
+    _settle(case, clocks, at)
+    before = case.asset.serial if case.asset is not None else None
+    log = [
+        events.asset_changed(
+            case, at, actor=actor, before=before, after=asset.serial if asset else None
+        )
+    ]
+    case.asset = asset
+    fields = ["asset"]
+    late: list[SlaClock] = []
+    if case.plan is not None and case.coverage_code in (
+        Coverage.COVERED,
+        Coverage.DEVICE_NOT_COVERED,
+    ):
+        coverage = events.coverage_state(case)
+        if _device_uncovered(case.plan, asset):
+            assert asset is not None
+            case.covered, case.coverage_code, case.coverage_param = (
+                False,
+                Coverage.DEVICE_NOT_COVERED,
+                asset.serial,
+            )
+        else:
+            case.covered, case.coverage_code = True, Coverage.COVERED
+            case.coverage_param = case.plan.name
+        if events.coverage_state(case) != coverage:
+            fields += ["covered", "coverage_code", "coverage_param"]
+            log.append(events.coverage_changed(case, at, actor=actor, before=coverage))
+            retargeted, late = _retarget(case, clocks, actor=actor, at=at)
+            log += retargeted
+    Event.objects.bulk_create(log)
+    _save_case(case, clocks, at, *fields)
+    if late:
+        _breach(late, {case.pk: case}, at=at)
+    return case
+
+
 @dataclass(frozen=True)
 class CaseChanges:
-    """What a person asks to change on a case; ``None`` leaves a field as it is."""
+    """What a person asks to change on a case; ``None`` leaves a field as it is
+    (``no_asset``: the case is about no device after all)."""
 
     priority: str | None = None
     assignee: User | None = None
     team: Team | None = None
     level: str | None = None
     status: str | None = None
+    asset: Asset | None = None
+    no_asset: bool = False
 
     def against(self, case: Case) -> "CaseChanges":
         """Only the fields that differ from the case as it stands before any change."""
@@ -822,6 +981,8 @@ class CaseChanges:
             team=self.team if self.team != case.team else None,
             level=self.level if self.level != case.level else None,
             status=self.status if self.status != case.status else None,
+            asset=self.asset if self.asset is not None and self.asset != case.asset else None,
+            no_asset=self.no_asset and case.asset_id is not None,
         )
 
 
@@ -829,7 +990,8 @@ class CaseChanges:
 def update_case(
     case: Case, changes: CaseChanges, *, actor: User | None, at: datetime | None = None
 ) -> Case:
-    """Apply what changed, all or nothing, always in one order: priority, routing, status.
+    """Apply what changed, all or nothing, always in one order: device (and with it the
+    coverage), priority, routing, status.
 
     Changes are weighed against the case as it was before any of them, so a form that sends
     every field does not undo what the others set off: a priority raised past its target
@@ -840,6 +1002,8 @@ def update_case(
         raise CaseError(CaseErrorCode.INVALID, f"unknown status {changes.status!r}", "status")
     case = _locked(case)
     wanted = changes.against(case)
+    if wanted.asset is not None or wanted.no_asset:
+        case = set_asset(case, wanted.asset, actor=actor, at=at)
     if wanted.priority is not None:
         case = change_priority(case, wanted.priority, actor=actor, at=at)
     if (wanted.assignee, wanted.team, wanted.level) != (None, None, None):

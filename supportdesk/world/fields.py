@@ -35,7 +35,7 @@ from supportdesk.accounts.services import InvalidAddress, normalize_email, norma
 from supportdesk.sla import Calendar
 from supportdesk.world.source import Node, Problem, child_path, show
 
-_DURATION = re.compile(r"(?:(\d+)h)?\s*(?:(\d+)m)?")
+_DURATION = re.compile(r"(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?")
 _INTERVAL = re.compile(r"(\d{1,2}:\d{2})-(\d{1,2}:\d{2})")
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -44,7 +44,7 @@ _KERNEL_PREFIX = re.compile(r"^\w+\[[^\]]*\]: ")
 WORLD_ERROR = "world"
 
 
-def fail(message: str, *at: str) -> PydanticCustomError:
+def fail(message: str, *at: str | int) -> PydanticCustomError:
     """A refusal with a person's message; ``at`` names the key below the validated value."""
     return PydanticCustomError(WORLD_ERROR, "{message}", {"message": message, "at": at})
 
@@ -128,9 +128,11 @@ def _duration(node: Any) -> timedelta:
     value = node.value if isinstance(node, Node) and isinstance(node.value, str) else None
     raw = node.raw if isinstance(node, Node) else node
     match = _DURATION.fullmatch(value.strip()) if value else None
-    if match is None or not (match[1] or match[2]):
-        raise fail(_("%(v)s is not a duration like 15m or 4h") % {"v": show(raw)})
-    span = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
+    if match is None or not (match[1] or match[2] or match[3]):
+        raise fail(_("%(v)s is not a duration like 15m, 4h or 14d") % {"v": show(raw)})
+    # A day is 24 hours of elapsed time: "14d" across a DST change is 336 h, not 14 wall days.
+    days, hours, minutes = (int(part or 0) for part in match.groups())
+    span = timedelta(days=days, hours=hours, minutes=minutes)
     if not span:
         raise fail(_("%(v)s must be longer than zero") % {"v": show(raw)})
     return span
@@ -422,7 +424,8 @@ def problems(error: PydanticValidationError, root: Node, model: type[BaseModel])
             found.append(Problem(parent.line, path, _("this key is required")))
         elif kind == "extra_forbidden":
             node = at(root, loc)
-            allowed = list(_model_at(model, loc[:-1]).model_fields)
+            fields = _model_at(model, loc[:-1]).model_fields
+            allowed = [field.alias or name for name, field in fields.items()]
             found.append(
                 Problem(node.key_line, node.path, unknown_key_message(str(loc[-1]), allowed))
             )

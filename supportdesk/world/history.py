@@ -23,9 +23,15 @@ from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import Organization, Team, User
 from supportdesk.accounts.services import find_contact
+from supportdesk.assets.models import Asset
+from supportdesk.assets.services import asset_of
 from supportdesk.billing import services as billing
 from supportdesk.billing.choices import EntrySource
 from supportdesk.billing.errors import BillingError
+from supportdesk.field import services as field_work
+from supportdesk.field.models import Loaner, Visit
+from supportdesk.remote import services as remote
+from supportdesk.remote.errors import RemoteError
 from supportdesk.tickets import services
 from supportdesk.tickets.errors import CaseError
 from supportdesk.tickets.models import Case
@@ -274,7 +280,7 @@ def _records(lines: Iterable[str], source: str) -> Iterable[tuple[int, Any]]:
 @event_kind(
     "received",
     required=("channel",),
-    optional=("org", "from", "to", "priority", "subject", "body"),
+    optional=("org", "from", "to", "priority", "subject", "body", "asset"),
 )
 def _received(state: Replay, record: dict[str, Any], at: datetime) -> None:
     reference = text(record["case"], "case")
@@ -286,6 +292,10 @@ def _received(state: Replay, record: dict[str, Any], at: datetime) -> None:
         organization = Organization.objects.filter(slug=slug).first()
         if organization is None:
             raise LineError(_('unknown organization "%(org)s"') % {"org": slug})
+    asset = None
+    if record.get("asset") is not None:
+        serial = text(record["asset"], "asset")
+        asset = _asset_of(organization, optional_text(record, "from"), serial)
     case = services.open_case(
         subject=optional_text(record, "subject"),
         body=optional_text(record, "body"),
@@ -296,8 +306,23 @@ def _received(state: Replay, record: dict[str, Any], at: datetime) -> None:
         received_via=optional_text(record, "to"),
         reference=reference,
         at=at,
+        asset=asset,
     )
     state.remember(reference, case)
+
+
+def _asset_of(organization: Organization | None, sender: str, serial: str) -> Asset:
+    """The device a received case names: one of its organization's (given, or the sender's)."""
+    if organization is None and sender:
+        contact = find_contact(sender)
+        organization = contact.organization if contact is not None else None
+    asset = asset_of(organization, serial)
+    if asset is None:
+        raise LineError(
+            _('asset: "%(serial)s" is not a device of the organization of the case')
+            % {"serial": serial}
+        )
+    return asset
 
 
 @event_kind("reply", required=("by", "body"), optional=("public",))
@@ -406,4 +431,190 @@ def _work(state: Replay, record: dict[str, Any], at: datetime) -> None:
             confirm_long=True,
         )
     except BillingError as exc:
+        raise LineError(exc.message) from None
+
+
+# ------------------------------------------------------------------ field service
+
+
+def _boolean(record: dict[str, Any], key: str) -> bool:
+    value = record.get(key, False)
+    if not isinstance(value, bool):
+        raise LineError(
+            _("%(key)s: %(v)s is not true or false") % {"key": key, "v": json.dumps(value)}
+        )
+    return value
+
+
+def _instant_of(record: dict[str, Any], key: str) -> datetime:
+    try:
+        return instant(record[key])
+    except LineError:
+        raise LineError(
+            _("%(key)s: %(v)s is not an ISO 8601 instant with a UTC offset")
+            % {"key": key, "v": json.dumps(record[key])}
+        ) from None
+
+
+def _device(case: Case, record: dict[str, Any]) -> Asset | None:
+    """The device a line names by serial, among the case's organization's."""
+    if record.get("asset") is None:
+        return None
+    return _asset_of(case.organization, "", text(record["asset"], "asset"))
+
+
+def _visit(case: Case) -> Visit:
+    visit = case.visits.filter(departed_at__isnull=True).order_by("-decided_at", "-pk").first()
+    if visit is None:
+        raise LineError(
+            _("case %(case)s has no visit under way (visit_needed first)")
+            % {"case": case.reference}
+        )
+    return visit
+
+
+@event_kind("visit_needed", required=("by",), optional=("purpose",))
+def _visit_needed(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    field_work.decide_visit(
+        state.case(record["case"]),
+        actor=state.agent(record["by"]),
+        at=at,
+        purpose=optional_text(record, "purpose"),
+    )
+
+
+@event_kind("visit_scheduled", required=("by", "technician", "start", "end"), optional=("address",))
+def _visit_scheduled(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    field_work.schedule_visit(
+        _visit(state.case(record["case"])),
+        technician=state.agent(record["technician"]),
+        start=_instant_of(record, "start"),
+        end=_instant_of(record, "end"),
+        address=record.get("address") and text(record["address"], "address"),
+        actor=state.agent(record["by"]),
+        at=at,
+    )
+
+
+@event_kind("visit_arrived", required=("by",))
+def _visit_arrived(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    field_work.arrive(_visit(state.case(record["case"])), actor=state.agent(record["by"]), at=at)
+
+
+@event_kind("visit_departed", required=("by",), optional=("report",))
+def _visit_departed(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    field_work.depart(
+        _visit(state.case(record["case"])),
+        report=optional_text(record, "report"),
+        actor=state.agent(record["by"]),
+        at=at,
+    )
+
+
+@event_kind("repair_taken", required=("by",), optional=("asset",))
+def _repair_taken(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    case = state.case(record["case"])
+    field_work.take_for_repair(
+        case, actor=state.agent(record["by"]), at=at, asset=_device(case, record)
+    )
+
+
+@event_kind("loaner_issued", required=("by", "loaner"), optional=("disk_moved",))
+def _loaner_issued(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    serial = text(record["loaner"], "loaner")
+    loaner = Loaner.objects.filter(serial=serial).first()
+    if loaner is None:
+        raise LineError(_('unknown loaner "%(serial)s"') % {"serial": serial})
+    field_work.issue_loaner(
+        state.case(record["case"]),
+        loaner=loaner,
+        actor=state.agent(record["by"]),
+        at=at,
+        disk_moved=_boolean(record, "disk_moved"),
+    )
+
+
+@event_kind("repair_returned", required=("by",), optional=("asset",))
+def _repair_returned(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    case = state.case(record["case"])
+    repairs = case.repairs.filter(returned_at__isnull=True).order_by("taken_at", "pk")
+    asset = _device(case, record)
+    repair = (repairs.filter(asset=asset) if asset is not None else repairs).first()
+    if repair is None:
+        raise LineError(
+            _("case %(case)s has no device in repair (repair_taken first)")
+            % {"case": case.reference}
+        )
+    field_work.return_repair(repair, actor=state.agent(record["by"]), at=at)
+
+
+@event_kind("loaner_returned", required=("by", "loaner"))
+def _loaner_returned(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    case = state.case(record["case"])
+    serial = text(record["loaner"], "loaner")
+    issue = case.loaner_issues.filter(loaner__serial=serial, returned_at__isnull=True).first()
+    if issue is None:
+        raise LineError(
+            _('loaner "%(serial)s" is not out on case %(case)s')
+            % {"serial": serial, "case": case.reference}
+        )
+    field_work.return_loaner(issue, actor=state.agent(record["by"]), at=at)
+
+
+# ------------------------------------------------------------------ remote help
+
+
+@event_kind(
+    "remote_consent", required=("by",), optional=("asked_by", "ip", "browser"), moves_clocks=False
+)
+def _remote_consent(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    """A customer's consent, asked and given at ``at`` (the request told nobody: it is past)."""
+    email = text(record["by"], "by")
+    contact = find_contact(email)
+    if contact is None:
+        raise LineError(_('unknown contact "%(email)s"') % {"email": email})
+    case = state.case(record["case"])
+    try:
+        request, _token = remote.ask_consent(
+            case, agent=state.optional_agent(record, "asked_by"), at=at, notify=False
+        )
+        remote.give_consent(
+            request,
+            contact=contact,
+            ip=optional_text(record, "ip") or None,
+            user_agent=optional_text(record, "browser"),
+            at=at,
+        )
+    except RemoteError as exc:
+        raise LineError(exc.message) from None
+
+
+@event_kind(
+    "remote_session",
+    required=("by", "tool", "session", "start"),
+    optional=("end", "notes", "password_typed_by_user"),
+    at_from="start",
+    moves_clocks=False,
+)
+def _remote_session(state: Replay, record: dict[str, Any], at: datetime) -> None:
+    """A session under the case's fresh consent (a remote_consent line before it). The
+    password step counts as confirmed unless the line says it was not."""
+    agent = state.agent(record["by"])
+    start = _instant_of(record, "start")
+    end = _instant_of(record, "end") if record.get("end") is not None else None
+    if end is not None and end > state.now:
+        raise LineError(_("end: %(v)s is in the future") % {"v": record["end"]})
+    confirmed = "password_typed_by_user" not in record or _boolean(record, "password_typed_by_user")
+    try:
+        session = remote.start_session(
+            state.case(record["case"]),
+            agent=agent,
+            tool=text(record["tool"], "tool"),
+            session_id=text(record["session"], "session"),
+            password_typed_by_user=confirmed,
+            at=start,
+        )
+        if end is not None:
+            remote.end_session(session, agent=agent, notes=optional_text(record, "notes"), at=end)
+    except RemoteError as exc:
         raise LineError(exc.message) from None

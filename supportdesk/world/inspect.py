@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from supportdesk.billing.models import BreachCredit
+from supportdesk.channels.email.models import SenderCheck, sender_checks
 from supportdesk.tickets.models import Case, SlaClock
 
 
@@ -40,6 +41,7 @@ def clock_summary(clock: SlaClock) -> dict[str, Any]:
 def case_summary(case: Case) -> dict[str, Any]:
     """The case, its conversation and its promises; instants in UTC, codes rather than labels."""
     credit = BreachCredit.objects.filter(case=case).values_list("hours", flat=True).first()
+    checks = sender_checks(case.pk)
     return {
         "case": case.label,
         "org": case.organization.slug if case.organization else None,
@@ -50,9 +52,17 @@ def case_summary(case: Case) -> dict[str, Any]:
         "subject": case.subject,
         "requester": case.requester_address,
         "messages": [
-            {"at": utc(m.at), "from": m.from_address, "public": m.public, "body": m.body}
+            {
+                "at": utc(m.at),
+                "from": m.from_address,
+                "public": m.public,
+                "body": m.body,
+                # For mail: whether DKIM or DMARC vouched for the sender (None: not mail).
+                "sender_verified": checks[m.pk] == SenderCheck.PASS if m.pk in checks else None,
+            }
             for m in case.messages.order_by("at", "id")
         ],
+        "asset": case.asset.serial if case.asset is not None else None,
         "covered": case.covered,
         "coverage_reason": str(case.coverage_reason),
         "clocks": {c.metric: clock_summary(c) for c in case.clocks.order_by("metric")},

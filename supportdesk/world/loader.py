@@ -25,6 +25,7 @@ from supportdesk.accounts.services import (
 )
 from supportdesk.billing.services import save_pack
 from supportdesk.channels.voice.services import save_support_pin
+from supportdesk.knowledge.services import save_category
 from supportdesk.plans.models import BusinessCalendar, Plan
 from supportdesk.plans.services import (
     Change,
@@ -32,7 +33,11 @@ from supportdesk.plans.services import (
     save_contract,
     save_plan,
 )
+from supportdesk.tickets import services as tickets
+from supportdesk.world.assets import apply_assets
+from supportdesk.world.field import apply_field
 from supportdesk.world.phone import apply_agent_line, apply_phone
+from supportdesk.world.request_types import apply_request_types
 from supportdesk.world.schema import AgentSpec, ContactSpec, WorldSpec, check_world
 from supportdesk.world.source import SourceError, parse
 from supportdesk.world.status import apply_status
@@ -90,7 +95,9 @@ def apply_world(spec: WorldSpec) -> LoadReport:
     report = LoadReport()
     for brand_spec in spec.brands:
         existed = Brand.objects.filter(slug=brand_spec.slug).exists()
-        _brand, changed = save_brand(brand_spec.slug, name=brand_spec.name, names=brand_spec.names)
+        brand, changed = save_brand(brand_spec.slug, name=brand_spec.name, names=brand_spec.names)
+        if brand_spec.prefix is not None:
+            changed = tickets.set_case_prefix(brand, brand_spec.prefix) or changed
         report.add("brands", _change(existed, changed))
     brands: dict[str | None, Brand] = {b.slug: b for b in Brand.objects.all()}
     for calendar in spec.calendars:
@@ -110,8 +117,8 @@ def apply_world(spec: WorldSpec) -> LoadReport:
         report.add("plans", change)
     for agent in spec.agents:
         report.add("agents", _save_agent(agent, brands))
-        if agent.phone or agent.extension:
-            apply_agent_line(agent.email, agent.phone, agent.extension, report)
+        if agent.phone or agent.extension or agent.softphone:
+            apply_agent_line(agent.email, agent.phone, agent.extension, agent.softphone, report)
     if spec.phone is not None:
         apply_phone(spec.phone, report)
     plans = {p.slug: p for p in Plan.objects.all()}
@@ -145,6 +152,7 @@ def apply_world(spec: WorldSpec) -> LoadReport:
             report.add("contracts", change)
         for contact in org_spec.contacts:
             report.add("contacts", _save_contact(organization, contact))
+        apply_assets(organization, org_spec.assets, report)
         if org_spec.support_pin is not None:
             report.add(
                 "support PINs", save_support_pin(org_spec.support_pin, organization=organization)
@@ -161,6 +169,11 @@ def apply_world(spec: WorldSpec) -> LoadReport:
             report.add("packs", change)
     if spec.status is not None:
         apply_status(spec.status, report)
+    apply_request_types(spec.request_types, report)
+    if spec.field_service is not None:
+        apply_field(spec.field_service, report)
+    for slug, names in spec.knowledge_categories.items():
+        report.add("knowledge categories", save_category(slug, names)[1])
     return report
 
 

@@ -31,7 +31,7 @@ from pydantic import PlainValidator, model_validator
 from supportdesk.accounts.models import Agent, Brand, Team
 from supportdesk.channels.voice import services
 from supportdesk.channels.voice.choices import AfterHours, OptionKind
-from supportdesk.channels.voice.models import Menu, PhoneNumber
+from supportdesk.channels.voice.models import SOFTPHONE, Menu, PhoneNumber
 from supportdesk.plans.choices import ALWAYS
 from supportdesk.plans.models import BusinessCalendar
 from supportdesk.plans.services import Change
@@ -73,6 +73,16 @@ def _pin(node: Any) -> str:
     return pin
 
 
+def _softphone(node: Any) -> str:
+    identity = text(node)
+    if not SOFTPHONE.fullmatch(identity):
+        raise fail(
+            _("%(v)s is not a softphone identity: letters, digits, . _ - and @, up to 100")
+            % {"v": identity}
+        )
+    return identity
+
+
 def _extension(node: Any) -> str:
     extension = text(node)
     if not _EXTENSION.fullmatch(extension):
@@ -93,6 +103,7 @@ def _option_key(key: str) -> str:
 
 Pin = Annotated[str, PlainValidator(_pin)]
 Extension = Annotated[str, PlainValidator(_extension)]
+Softphone = Annotated[str, PlainValidator(_softphone)]
 
 
 class OptionEntry(Strict):
@@ -296,9 +307,9 @@ def apply_phone(spec: PhoneSpec, report) -> None:
         report.add("phone numbers", change)
 
 
-def apply_agent_line(email: str, phone: str, extension: str, report) -> None:
+def apply_agent_line(email: str, phone: str, extension: str, softphone: str, report) -> None:
     agent = Agent.objects.get(user__email=email)
-    change = services.save_agent_line(agent, phone=phone, extension=extension)
+    change = services.save_agent_line(agent, phone=phone, extension=extension, softphone=softphone)
     if change != Change.UNCHANGED:
         report.add("agent lines", change)
 

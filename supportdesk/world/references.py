@@ -15,8 +15,11 @@ from supportdesk.accounts.models import Agent, Brand, Contact, RegisteredAddress
 from supportdesk.channels.voice.models import SupportPin
 from supportdesk.plans.choices import ALWAYS
 from supportdesk.plans.models import BusinessCalendar, Plan
+from supportdesk.world.assets import check_asset_references
+from supportdesk.world.field import check_field_references
 from supportdesk.world.fields import at
 from supportdesk.world.phone import check_phone_references, known_teams
+from supportdesk.world.request_types import check_request_type_references
 from supportdesk.world.source import Node, Problem, show
 from supportdesk.world.status import check_status_references
 
@@ -116,6 +119,9 @@ class References:
             check_status_references(
                 self, world.status, organizations=set(world.organizations), plans=set(world.plans)
             )
+        check_request_type_references(self, world.request_types)
+        if world.field is not None:
+            check_field_references(self, world.field)
         self.one_fallback()
         return self.problems
 
@@ -203,6 +209,7 @@ class References:
                 )
             else:
                 first[key] = node
+        check_asset_references(self, slug, org)
 
     def one_fallback(self) -> None:
         fallbacks = [slug for slug, plan in self.world.plans.items() if plan.fallback]

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, get_origin
 
 import holidays
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from pydantic import ValidationError, field_validator, model_validator
 from pydantic_core.core_schema import ValidationInfo
@@ -23,6 +24,9 @@ from supportdesk.plans.choices import ALWAYS, Entitlement, Metric
 from supportdesk.plans.services import TargetSpec
 from supportdesk.sla import Calendar
 from supportdesk.tickets.choices import Channel, Priority
+from supportdesk.tickets.models import validate_case_prefix
+from supportdesk.world.assets import AssetEntry, AssetSpec, asset_specs
+from supportdesk.world.field import FieldSection, FieldSpec, field_spec
 from supportdesk.world.fields import (
     MAPPING,
     ONE_OR_MANY,
@@ -43,6 +47,7 @@ from supportdesk.world.fields import (
     Strict,
     TeamKey,
     Text,
+    Texts,
     TimeZone,
     amount,
     choice,
@@ -55,8 +60,9 @@ from supportdesk.world.fields import (
     problems,
     span_pairs,
 )
-from supportdesk.world.phone import Extension, PhoneSection, PhoneSpec, Pin, phone_spec
+from supportdesk.world.phone import Extension, PhoneSection, PhoneSpec, Pin, Softphone, phone_spec
 from supportdesk.world.references import References
+from supportdesk.world.request_types import RequestTypeEntry, RequestTypeSpec, request_type_specs
 from supportdesk.world.source import Node, Problem, show
 from supportdesk.world.status import StatusSection, StatusSpec, status_spec
 
@@ -64,10 +70,25 @@ from supportdesk.world.status import StatusSection, StatusSpec, status_spec
 
 
 class BrandEntry(Strict):
-    """``key: Name``, or ``key: {name: Name, names: {pl: ..., pt: ...}}``."""
+    """``key: Name``, or ``key: {name: Name, names: {pl: ..., pt: ...}, prefix: WP}``; the
+    prefix starts its case numbers (WP-1042), suggested from the name when not written."""
 
     name: Text
     names: dict[LanguageKey, Text] = {}
+    prefix: Text | None = None
+
+    @field_validator("prefix")
+    @classmethod
+    def _a_case_prefix(cls, prefix: str | None) -> str | None:
+        if prefix is not None:
+            try:
+                validate_case_prefix(prefix)
+            except DjangoValidationError:
+                raise fail(
+                    _("%(v)s is not a case prefix like WP: capital letters and digits")
+                    % {"v": show(prefix)}
+                ) from None
+        return prefix
 
     @model_validator(mode="before")
     @classmethod
@@ -185,7 +206,9 @@ class PlanEntry(Strict):
     automatic_escalation: Bool = False
     breach_credit_hours: Annotated[Decimal, amount(6)] = Decimal(0)
     designated_only: Bool = False
+    assets_only: Bool = False
     fallback: Bool = False
+    renewal_notice_days: PositiveInt = 60
     targets: list[Target] = []
     billing: Billing = Billing()
     entitlements: Annotated[
@@ -194,7 +217,7 @@ class PlanEntry(Strict):
         ordered_as(Entitlement.values),
     ] = {}
     priority_definitions: Annotated[
-        dict[Annotated[str, key_of(Priority.values)], Text], MAPPING, ordered_as(Priority.values)
+        dict[Annotated[str, key_of(Priority.values)], Texts], MAPPING, ordered_as(Priority.values)
     ] = {}
 
     def values(self) -> dict[str, Any]:
@@ -202,9 +225,11 @@ class PlanEntry(Strict):
         return {
             "name": self.name,
             "pause_when_waiting": self.pause_when_waiting,
+            "renewal_notice_days": self.renewal_notice_days,
             "automatic_escalation": self.automatic_escalation,
             "breach_credit_hours": self.breach_credit_hours,
             "designated_only": self.designated_only,
+            "assets_only": self.assets_only,
             "fallback": self.fallback,
             "entitlements": dict(self.entitlements),
             "priority_definitions": dict(self.priority_definitions),
@@ -221,6 +246,7 @@ class AgentEntry(Strict):
     all_brands: Bool = False
     phone: Phone = ""
     extension: Extension = ""
+    softphone: Softphone = ""
 
     @field_validator("teams")
     @classmethod
@@ -308,6 +334,7 @@ class OrganizationEntry(Strict):
     contacts: list[ContactEntry] = []
     packs: list[PackEntry] = []
     support_pin: Pin | None = None
+    assets: list[AssetEntry] = []
 
     @field_validator("contract", "designated")
     @classmethod
@@ -315,6 +342,13 @@ class OrganizationEntry(Strict):
         if info.data.get("plan", _NO_PLAN) is None:  # no plan written (not: a bad one)
             raise fail(_("an organization without a plan has no contract"))
         return value
+
+    @field_validator("contacts")
+    @classmethod
+    def _one_owner(cls, contacts: list[ContactEntry]) -> list[ContactEntry]:
+        if sum(c.role == ContactRole.OWNER for c in contacts) > 1:
+            raise fail(_("an organization has one owner"))
+        return contacts
 
     @model_validator(mode="after")
     def _a_plan_has_a_contract(self) -> "OrganizationEntry":
@@ -331,6 +365,10 @@ class WorldFile(Strict):
     agents: list[AgentEntry] = []
     phone: PhoneSection | None = None
     status: StatusSection | None = None
+    request_types: dict[SlugKey, RequestTypeEntry] = {}
+    field: FieldSection | None = None
+    #: The help centre's categories by key, named per language: ``{en: Billing, pl: ...}``.
+    knowledge_categories: dict[SlugKey, Texts] = {}
 
 
 # ---------------------------------------------------------------------- what the loader applies
@@ -341,6 +379,7 @@ class BrandSpec:
     slug: str
     name: str
     names: dict[str, str]
+    prefix: str | None = None
 
 
 @dataclass
@@ -400,6 +439,7 @@ class OrganizationSpec:
     brand: str | None = None
     #: The PIN a caller keys when calling from a number that is not registered.
     support_pin: str | None = None
+    assets: list[AssetSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -412,6 +452,7 @@ class AgentSpec:
     all_brands: bool = False
     phone: str = ""
     extension: str = ""
+    softphone: str = ""
 
 
 @dataclass
@@ -423,6 +464,9 @@ class WorldSpec:
     organizations: list[OrganizationSpec] = field(default_factory=list)
     phone: PhoneSpec | None = None
     status: StatusSpec | None = None
+    request_types: list[RequestTypeSpec] = field(default_factory=list)
+    knowledge_categories: dict[str, dict[str, str]] = field(default_factory=dict)
+    field_service: FieldSpec | None = None
 
 
 def check_world(root: Node) -> tuple[WorldSpec, list[Problem]]:
@@ -476,7 +520,9 @@ def _valid_parts(document: Any) -> WorldFile:
 
 def _spec(world: WorldFile, references: References) -> WorldSpec:
     spec = WorldSpec(
-        brands=[BrandSpec(slug, b.name, dict(b.names)) for slug, b in world.brands.items()],
+        brands=[
+            BrandSpec(slug, b.name, dict(b.names), b.prefix) for slug, b in world.brands.items()
+        ],
         calendars=[
             CalendarSpec(
                 slug,
@@ -498,12 +544,23 @@ def _spec(world: WorldFile, references: References) -> WorldSpec:
         ],
         agents=[
             AgentSpec(
-                a.name, a.email, a.level, a.teams, a.brand, a.all_brands, a.phone, a.extension
+                a.name,
+                a.email,
+                a.level,
+                a.teams,
+                a.brand,
+                a.all_brands,
+                a.phone,
+                a.extension,
+                a.softphone,
             )
             for a in world.agents
         ],
         phone=phone_spec(world.phone) if world.phone is not None else None,
         status=status_spec(world.status) if world.status is not None else None,
+        request_types=request_type_specs(world.request_types),
+        knowledge_categories={k: dict(v) for k, v in world.knowledge_categories.items()},
+        field_service=field_spec(world.field) if world.field is not None else None,
     )
     for slug, org in world.organizations.items():
         contract = None
@@ -528,6 +585,7 @@ def _spec(world: WorldFile, references: References) -> WorldSpec:
                 [pack.spec() for pack in org.packs],
                 org.brand or (references.brand_of("plans", org.plan) if org.plan else None),
                 org.support_pin,
+                asset_specs(org.assets),
             )
         )
     return spec

@@ -156,6 +156,8 @@ def _api_reads(desk: TwoBrands, brand: str) -> dict[str, str]:
         "/api/billing/statements/{organization}/{month}": (
             f"/api/billing/statements/{org.slug}/2026-03"
         ),
+        "/api/cases/{case_id}/remote-sessions": f"/api/cases/{case.pk}/remote-sessions",
+        "/api/request-types": "/api/request-types",
         "/api/me": "/api/me",
         "/api/tokens": "/api/tokens",
     }
@@ -224,6 +226,7 @@ def test_an_agent_changes_nothing_of_another_brand_through_the_api(desk):
             {"subject": "On behalf", "body": "x", "organization": "wisla"},
             "application/json",
         ),
+        client.post("/api/organizations/wisla/owner", {"email": "x@wisla.pl"}, "application/json"),
     ]
     assert [r.status_code for r in refused if r.status_code < 400] == []
     mw_case.refresh_from_db()

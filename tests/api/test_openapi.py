@@ -11,6 +11,7 @@ PATHS = {
     "/api/cases/{case_id}/notes",
     "/api/organizations",
     "/api/organizations/{slug}",
+    "/api/organizations/{slug}/owner",
     "/api/contacts",
     "/api/contacts/{contact_id}",
     "/api/plans",

@@ -125,8 +125,9 @@ def test_a_case_and_the_directory_cost_constant_queries(
 
 @pytest.mark.parametrize("who", ["agent", "member"])
 def test_opening_a_case_takes_a_small_constant_number_of_queries(world, api, who):
-    """Token, requester (and its address), contract, targets, 4 inserts and the clocks of the
-    answer; the peer (django-helpdesk) spends 20."""
+    """Token, requester (and its address), contract, targets, the case's number (one UPDATE
+    of its provider's sequence), 4 inserts and the clocks of the answer; the peer
+    (django-helpdesk) spends 20."""
     if who == "agent":
         client, body = api(world.agent), {"requester": "ana@cliente-b.pt"}
     else:
@@ -136,7 +137,7 @@ def test_opening_a_case_takes_a_small_constant_number_of_queries(world, api, who
         with CaptureQueriesContext(connection) as captured:
             assert client.post("/cases", body).status_code == 201
     statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) <= 10, "\n".join(statements)
+    assert len(statements) <= 11, "\n".join(statements)
 
 
 def test_the_count_stops_at_the_cap_and_says_so(world, api, monkeypatch):

@@ -17,7 +17,7 @@ from supportdesk.billing import context as billing_context
 from supportdesk.billing import services
 from supportdesk.billing.choices import PackKind
 from supportdesk.billing.models import HourPack, TimeEntry
-from supportdesk.billing.pdf import FONT_DIRS, transliterate
+from supportdesk.pdf import FONT_DIRS, transliterate
 from tests.billing.conftest import at
 
 pytestmark = pytest.mark.django_db

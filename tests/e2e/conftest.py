@@ -16,6 +16,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -63,7 +66,10 @@ class Server:
             "DEBUG": "false",
             "SECRET_KEY": "e2e-not-secret",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            # Mail is written under the server's root, where ``mails_to`` reads it.
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            # The tests seed rows behind the server's back: no kept public status answers.
+            "STATUS_PUBLIC_CACHE_SECONDS": "0",
             "PYTHONPATH": str(ROOT),
         }
         self.env.pop("SUPPORTDESK_TEST_DB", None)
@@ -169,6 +175,18 @@ def sign_in(page, email: str, password: str) -> None:
     page.locator("#id_password").fill(password)
     page.locator("form:has(#id_password) button[type=submit]").click()
     page.wait_for_load_state()
+
+
+def mails_to(server, address: str) -> list[EmailMessage]:
+    """The mail the server sent to ``address``, oldest first (its outbox is a folder)."""
+    found = []
+    for path in sorted((server.root / "mail").glob("*.log"), key=lambda p: p.stat().st_mtime_ns):
+        for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if raw.strip():
+                message = BytesParser(policy=policy.default).parsebytes(raw.lstrip())
+                if address in str(message["To"]):
+                    found.append(message)
+    return found
 
 
 def screenshot(page, name: str) -> Path:

@@ -198,13 +198,176 @@ def status() -> dict:
     return {"trunk_incident": trunk.pk, "pbx_incident": pbx.pk}
 
 
+def zones() -> dict:
+    """People who chose no zone: Piotr (Polish, his organization's contract counts Warsaw's
+    hours while the plan's own calendar is Lisbon's) and Rita (Portuguese, Cliente B's Lisbon
+    contract); an organization without a contract."""
+    from django.utils import timezone
+
+    from supportdesk.accounts.models import Organization, User
+    from supportdesk.accounts.services import save_contact, save_preferences
+    from supportdesk.billing.services import record_work
+    from supportdesk.plans.models import BusinessCalendar, Plan
+    from supportdesk.plans.services import save_contract
+    from supportdesk.tickets import services
+    from tests.factories import LISBON_WEEKDAYS
+
+    now = timezone.now()
+    warsaw = BusinessCalendar.objects.create(
+        slug="pl-warsaw", timezone="Europe/Warsaw", country="PL", weekly=LISBON_WEEKDAYS
+    )
+    wisla = Organization.objects.create(slug="wisla", name="Wisła Logistyka")
+    plan = Plan.objects.get(slug="priority")
+    save_contract(wisla, plan, start=date(2020, 1, 1), calendar=warsaw)
+    Organization.objects.create(slug="bez-umowy", name="Bez Umowy sp. z o.o.")
+    piotr = save_contact(wisla, name="Piotr Zając", role="admin", email="piotr@wisla.pl")
+    rita = save_contact(
+        Organization.objects.get(slug="cliente-b"), name="Rita Lopes", role="admin",
+        email="rita@cliente-b.pt",
+    )  # fmt: skip
+    for contact, language in ((piotr, "pl"), (rita, "pt")):
+        contact.user.set_password(PASSWORD)
+        contact.user.save()
+        save_preferences(contact.user, timezone_name="UTC", language=language)
+    agent = User.objects.get(email="joao@webplug.example")
+    made = {}
+    for hour, contact, subject in (
+        (1, piotr, "Drukarka nie drukuje"),
+        (2, rita, "A impressora não imprime"),
+    ):
+        case = services.open_case(
+            subject=subject, body="Od rana.", channel="web", priority="P3", contact=contact,
+            at=now - timedelta(hours=hour, minutes=30),
+        )  # fmt: skip
+        made[contact.user.language] = case.pk
+        # Time on the case: its table and the forms to change it sit on the agent's page too.
+        start = now - timedelta(hours=hour, minutes=25)
+        record_work(case, agent, start, start + timedelta(minutes=15), at=now)
+    return {"cases": made}
+
+
+def field() -> dict:
+    """Marek, a field technician working from Warsaw, with three visits on 16 November 2026
+    for Cliente B's cases, scheduled out of order; one at an address with a long street name."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from supportdesk.accounts.models import Contact, User
+    from supportdesk.accounts.services import save_agent, save_preferences
+    from supportdesk.assets.services import save_asset
+    from supportdesk.field import services as field_work
+    from supportdesk.tickets import services
+
+    warsaw = ZoneInfo("Europe/Warsaw")
+    joao = User.objects.get(email="joao@webplug.example")
+    marek = save_agent(name="Marek Kowalczyk", email="marek@webplug.example", level="L2").user
+    marek.set_password(PASSWORD)
+    marek.save()
+    save_preferences(marek, timezone_name="Europe/Warsaw", language="")
+    field_work.set_technician(marek)
+    ana = Contact.objects.get(name="Ana Silva")
+    visits = (
+        (15, "Printer jams on every page", "Lisboa, Rua Augusta 100"),
+        (9, "Laptop does not start", "Lisboa, Avenida da Liberdade 245, 3.º esquerdo, "
+            "Edifício Central Park, Escritório 12"),
+        (12, "No network in the meeting room", "Sintra, Rua Visconde de Monserrate 2"),
+    )  # fmt: skip
+    start = datetime(2026, 11, 16, 7, 0, tzinfo=warsaw)
+    for number, (hour, subject, address) in enumerate(visits):
+        device, _change = save_asset(
+            ana.organization, f"SN-E2E-{number}", device_class="laptop", location=address
+        )
+        case = services.open_case(
+            subject=subject, body=".", channel="web", contact=ana, asset=device, at=start
+        )
+        visit = field_work.decide_visit(case, actor=joao, at=start)
+        window = start.replace(hour=hour)
+        field_work.schedule_visit(
+            visit, technician=marek, start=window, end=window.replace(hour=hour + 2),
+            actor=joao, at=start,
+        )  # fmt: skip
+    return {"technician": marek.email, "day": "2026-11-16"}
+
+
+def requests() -> dict:
+    """Number porting as the provider offers it, and Cliente B's owner, who may sign for it."""
+    from supportdesk.accounts.models import Organization
+    from supportdesk.accounts.services import save_contact, save_preferences
+    from supportdesk.service_requests.services import save_request_type
+
+    save_request_type(
+        "number-porting",
+        names={"pl": "Przeniesienie numerów", "pt": "Portabilidade de números",
+               "en": "Number porting"},
+        who="owner",
+        fields=[
+            {"key": "numbers", "type": "phone_numbers", "required": True,
+             "label": {"en": "Numbers"}},
+            {"key": "bill", "type": "file", "types": ["application/pdf", "image/png"],
+             "max_mb": 10, "required": True, "label": {"en": "Last month's bill"}},
+            {"key": "emergency_address", "type": "address", "required": True,
+             "label": {"en": "Emergency address"}},
+            {"key": "loa", "type": "signature", "required": True,
+             "label": {"en": "Letter of agency"}},
+        ],
+        checklist=[{"en": "The bill shows the owner, the account, the numbers and the PIN"},
+                   {"en": "Letter of agency sent to the current carrier"}],
+        targets={"confirmation": {"business_days": [5, 7]},
+                 "completion": {"business_days": [7, 10]}},
+    )  # fmt: skip
+    owner = save_contact(
+        Organization.objects.get(slug="cliente-b"),
+        name="Olívia Dono",
+        role="owner",
+        email="olivia@cliente-b.pt",
+    )
+    owner.user.set_password(PASSWORD)
+    owner.user.save()
+    save_preferences(owner.user, timezone_name="Europe/Lisbon", language="")
+    return {"owner": owner.user.email}
+
+
+def workspace() -> dict:
+    """For search, bulk assignment and canned replies: three cases to find by a word of their
+    own (one per width and a spare), a second agent to assign them to, and a canned reply."""
+    from supportdesk.accounts.models import Contact, User
+    from supportdesk.accounts.services import save_agent
+    from supportdesk.desk.services import save_macro
+    from supportdesk.tickets import services
+
+    bruno = Contact.objects.get(name="Bruno Reis")
+    cases = [
+        services.open_case(
+            subject=f"Scanner {word} jammed", body="Paper stuck in the feeder.", channel="web",
+            contact=bruno,
+        ).pk
+        for word in ("quokka", "quokka", "wombat")
+    ]  # fmt: skip
+    marta = save_agent(name="Marta Sousa", email="marta@webplug.example", level="L1").user
+    agent = User.objects.get(email="joao@webplug.example")
+    save_macro(
+        None, name="Paper jam", body="Hello {{ requester.name }}, about {{ case.reference }}: "
+        "open the rear flap.", status="waiting", actor=agent,
+    )  # fmt: skip
+    return {"cases": cases, "marta": marta.pk}
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
     import django
 
     django.setup()
     phase = sys.argv[1] if len(sys.argv) > 1 else "base"
-    result = {"base": base, "breached": breached, "status": status}[phase]()
+    phases = {
+        "base": base,
+        "breached": breached,
+        "status": status,
+        "zones": zones,
+        "field": field,
+        "requests": requests,
+        "workspace": workspace,
+    }
+    result = phases[phase]()
     print(json.dumps(result))
 
 

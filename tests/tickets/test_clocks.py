@@ -176,7 +176,7 @@ def test_priority_change_in_time_is_not_a_breach(world):
 def test_sms_is_a_case_without_guarantee(world):
     case = open_email_case(world, channel="sms", sender="+351912345678")
     assert not case.covered
-    assert case.coverage_reason == "channel sms carries no guarantee"
+    assert case.coverage_reason == "channel SMS carries no guarantee"
     clock = clocks(case)["first_response"]
     assert not clock.guaranteed
     # Close of the 2nd business day after Friday 6 March: Tuesday 10 March 18:00.

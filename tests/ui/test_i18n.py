@@ -1,6 +1,7 @@
 """Three languages: complete catalogues, language chosen by the browser or the menu, dates
 and numbers per locale, error pages a person understands in their language."""
 
+import dataclasses
 import os
 import re
 import shutil
@@ -156,3 +157,39 @@ def test_expired_form_page_is_translated(world):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(reverse("login"), {"username": "x"}, HTTP_ACCEPT_LANGUAGE="pl")
     assert response.status_code == 403 and "Formularz wygasł" in response.content.decode()
+
+
+def _texts_in(value, path: str = ""):
+    """Every per-language text of a world spec (a mapping of languages with an English text),
+    with where it is."""
+    languages = {code for code, _name in settings.LANGUAGES}
+    if dataclasses.is_dataclass(value):
+        for item in dataclasses.fields(value):
+            yield from _texts_in(getattr(value, item.name), f"{path}.{item.name}")
+    elif isinstance(value, dict):
+        if value and "en" in value and set(value) <= languages:
+            yield path, value
+        else:
+            for key, item in value.items():
+                yield from _texts_in(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _texts_in(item, f"{path}[{index}]")
+
+
+@pytest.mark.django_db
+def test_the_demo_worlds_texts_speak_every_language():
+    """Data people read (priority definitions, help-centre categories, menus, request types)
+    is translated like the code's strings: a world-file text written in English only fails."""
+    from supportdesk.world.demo import DEMO_WORLD
+    from supportdesk.world.loader import check_text
+
+    spec = check_text(DEMO_WORLD.read_text(encoding="utf-8"), str(DEMO_WORLD))
+    texts = dict(_texts_in(spec))
+    assert any(".priority_definitions" in path for path in texts)
+    assert any(path.startswith(".knowledge_categories") for path in texts)
+    languages = {code for code, _name in settings.LANGUAGES}
+    untranslated = {
+        path: sorted(languages - set(t)) for path, t in texts.items() if set(t) != languages
+    }
+    assert not untranslated, untranslated

@@ -186,7 +186,7 @@ def test_priority_change_in_time_only_moves_the_due_instant(sample):
     [
         (
             {"channel": "sms", "from": "+351912345678", "to": "+351210000247"},
-            "channel sms carries no guarantee",
+            "channel SMS carries no guarantee",
         ),
         ({"from": "stranger@elsewhere.example", "org": None}, "sender not registered"),
         ({"from": "helena@farmacia.pt"}, "sender not registered"),  # registered elsewhere

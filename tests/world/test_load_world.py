@@ -42,7 +42,12 @@ def test_sample_world_creates_what_it_says(sample):
     assert plan.block_in_hours == timedelta(minutes=15)
     assert plan.block_out_of_hours == timedelta(minutes=30)
     assert plan.entitlements == {"phone_l1": ["licensed_member", "admin"], "ticket_l2": ["admin"]}
-    assert plan.priority_definitions == {"P1": "Everything is down.", "P4": "A question."}
+    # A text written once is the English one; others fall back to it.
+    assert plan.priority_definitions == {
+        "P1": {"en": "Everything is down."},
+        "P4": {"en": "A question."},
+    }
+    assert plan.definitions_in("pl") == {"P1": "Everything is down.", "P4": "A question."}
     rows = [
         (t.position, t.metric, t.priorities, t.channels, t.within, t.business_days,
          t.around_the_clock, t.guaranteed)
@@ -201,7 +206,7 @@ BAD_FILES = {
         ),
         24,
         "plans.webplug-priority.targets[2].within",
-        '"4 horas" is not a duration like 15m or 4h',
+        '"4 horas" is not a duration like 15m, 4h or 14d',
     ),
     "unknown calendar": (
         SAMPLE.read_text().replace(
@@ -240,10 +245,10 @@ BAD_FILES = {
         'plan "webplug-standart" is neither in this file nor in the database',
     ),
     "bad role": (
-        SAMPLE.read_text().replace("role: member, language: pt", "role: owner, language: pt"),
+        SAMPLE.read_text().replace("role: member, language: pt", "role: boss, language: pt"),
         65,
         "organizations.cliente-b.contacts[1].role",
-        '"owner" is not one of member, licensed_member, admin',
+        '"boss" is not one of member, licensed_member, admin, owner',
     ),
     "bad phone": (
         SAMPLE.read_text().replace('"+351912000101"', '"912 000 101"'),

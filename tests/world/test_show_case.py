@@ -53,12 +53,13 @@ def test_json_shape(wp1):
         "requester": "ana@cliente-b.pt",
         "messages": [
             {"at": "2026-03-02T17:55:00+00:00", "from": "ana@cliente-b.pt", "public": True,
-             "body": "Não abre."},
+             "body": "Não abre.", "sender_verified": None},
             {"at": "2026-03-03T09:00:00+00:00", "from": "joao@webplug.example", "public": False,
-             "body": "Ver logs."},
+             "body": "Ver logs.", "sender_verified": None},
             {"at": "2026-03-03T10:00:00+00:00", "from": "joao@webplug.example", "public": True,
-             "body": "Já está a funcionar."},
+             "body": "Já está a funcionar.", "sender_verified": None},
         ],
+        "asset": None,
         "covered": True,
         "coverage_reason": "covered by Suporte Prioritário",
         "clocks": {
@@ -100,7 +101,7 @@ def test_clocks_absent_when_the_case_has_none(sample):
     data = json.loads(show("P-1", "--json"))
     assert data["clocks"] == {}
     assert data["covered"] is False
-    assert data["coverage_reason"] == "channel sms carries no guarantee"
+    assert data["coverage_reason"] == "channel SMS carries no guarantee"
 
 
 def test_unknown_case_exits_with_a_message(db):

@@ -1,7 +1,7 @@
 from django import template
 
 from supportdesk.billing.statement import hm as _hm
-from supportdesk.billing.statement import hours_text
+from supportdesk.billing.statement import hours_shown
 
 register = template.Library()
 
@@ -14,5 +14,5 @@ def hm(minutes: int | None) -> str:
 
 @register.filter
 def hours(minutes: int) -> str:
-    """Minutes as hours with two decimals."""
-    return hours_text(int(minutes))
+    """Minutes as hours with two decimals, in the reader's number format."""
+    return hours_shown(int(minutes))

@@ -14,12 +14,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from supportdesk.accounts.models import Contact, User
 from supportdesk.channels.chat.choices import HANDED_OFF, ConversationState, Sender
@@ -29,9 +31,11 @@ from supportdesk.plans.choices import Entitlement as Key
 from supportdesk.plans.choices import Way
 from supportdesk.plans.entitlements import channel_access, may, plan_of
 from supportdesk.plans.models import Plan
+from supportdesk.status import ongoing
 from supportdesk.tickets import services as cases
-from supportdesk.tickets.choices import Level
+from supportdesk.tickets.choices import Channel, Level
 from supportdesk.tickets.errors import CaseError
+from supportdesk.tickets.models import Case
 
 #: After this many unanswered questions in a row the assistant stops guessing and hands off.
 MAX_UNANSWERED = 2
@@ -154,6 +158,7 @@ def customer_says(
         if not _assistant_serves(conversation, at):
             return [said, *_hand_off(conversation, at, asked=True)]
     reply = chatbot.ask(body, user=conversation.user, fallback_lang=conversation.language or None)
+    known = ongoing.about(body, conversation.user)
     with transaction.atomic():
         conversation = _locked(conversation)
         if conversation.state in HANDED_OFF:  # the button was pressed meanwhile
@@ -165,7 +170,13 @@ def customer_says(
             _touch(conversation, at)
             text = chatbot.small_talk_text(reply.small_talk)
             return [said, _say(conversation, Sender.BOT, text, at)]
+        language = conversation.language or get_language()
+        incidents = [_say(conversation, Sender.BOT, o.text(language), at) for o in known]
         answer = _bot_reply(conversation, reply, at)
+        if known:
+            # The outage answers the question: no hand-off for want of an article.
+            _touch(conversation, at)
+            return [said, *incidents, answer]
         if reply.answer is None:
             conversation.unanswered += 1
             _touch(conversation, at, "unanswered")
@@ -213,8 +224,12 @@ def _hand_off(conversation: Conversation, at: datetime, *, asked: bool) -> list[
         note = _say(
             conversation,
             Sender.SYSTEM,
-            _("Please sign in so that a person can answer you: we need to know who you are."),
+            _(
+                "Sign in and a person will answer you here, or leave your email address and "
+                "we will answer you by email."
+            ),
             at,
+            data={"visitor": {"sign_in": reverse("login"), "write": reverse("chat_write")}},
         )
         _touch(conversation, at)
         return [note]
@@ -263,6 +278,59 @@ def _hand_off(conversation: Conversation, at: datetime, *, asked: bool) -> list[
             )
     _touch(conversation, at, "case", "handed_off_at", "state")
     return [lead, status]
+
+
+def visitor_case(
+    *,
+    email: str,
+    body: str = "",
+    conversation: Conversation | None = None,
+    at: datetime | None = None,
+) -> Case:
+    """A visitor who has not signed in asks for a person: a case answered by email.
+
+    Their words (and the chat so far, when they were chatting) go on the case. An address typed
+    into a form proves nobody's identity, so it is kept for the replies but not looked up among
+    registered contacts: the case is received uncovered, as mail from an unknown sender is.
+    """
+    at = at or timezone.now()
+    email, body = email.strip(), body.strip()[:MAX_MESSAGE]
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ChatError(_("Enter an email address we can answer to.")) from None
+    with transaction.atomic():
+        if conversation is not None:
+            conversation = _locked(conversation)
+            if conversation.contact is not None or conversation.state != ConversationState.BOT:
+                raise ChatError(_("This conversation is with a person already."))
+            first = conversation.messages.filter(sender=Sender.CUSTOMER).order_by("pk").first()
+            question = first.body if first else body
+            text = transcript(conversation) + (f"\n\n{body}" if body else "")
+        elif not body:
+            raise ChatError(_("The message is empty."))
+        else:
+            question, text = body, body
+        case = cases.open_case(
+            subject=_("Question from the help centre: %(q)s") % {"q": question[:120]},
+            body=text,
+            channel=Channel.WEB,
+            sender=email,
+            identify_sender=False,
+            at=at,
+        )
+        if conversation is not None:
+            conversation.case, conversation.handed_off_at = case, at
+            conversation.state = ConversationState.CASE
+            _say(
+                conversation,
+                Sender.SYSTEM,
+                _("We opened case %(case)s and will answer you at %(email)s.")
+                % {"case": case.label, "email": email},
+                at,
+            )
+            _touch(conversation, at, "case", "handed_off_at", "state")
+    return case
 
 
 def _mirror_customer(conversation: Conversation, body: str, at: datetime) -> None:

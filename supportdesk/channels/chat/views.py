@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from supportdesk.accounts.access import AuthenticatedHttpRequest, agent_required
 from supportdesk.channels.chat import services
 from supportdesk.channels.chat.choices import ConversationState, Sender
+from supportdesk.channels.chat.forms import WriteToUsForm
 from supportdesk.channels.chat.models import ChatMessage, Conversation
 
 #: A waiting chat older than this is shown as late in the workspace.
@@ -38,6 +39,7 @@ def message_json(message: ChatMessage, conversation: Conversation) -> dict:
         "at": message.at.isoformat(),
         "answer": data.get("answer"),
         "alternatives": data.get("alternatives", []),
+        "visitor": data.get("visitor"),
     }
 
 
@@ -48,6 +50,7 @@ def state_json(conversation: Conversation, after: int) -> dict:
         "state": conversation.state,
         "state_label": conversation.get_state_display(),
         "case": conversation.case.label if conversation.case is not None else None,
+        "agent": str(conversation.agent) if conversation.agent is not None else None,
         "messages": [message_json(m, conversation) for m in messages],
     }
 
@@ -116,6 +119,40 @@ def person(request: HttpRequest, pk: int) -> JsonResponse:
     services.request_person(conversation)
     conversation.refresh_from_db()
     return JsonResponse(state_json(conversation, _after(request)))
+
+
+@require_POST
+def visitor_email(request: HttpRequest, pk: int) -> JsonResponse:
+    """From the widget: a visitor who has not signed in leaves an address to be answered at."""
+    conversation = _owned(request, pk)
+    try:
+        services.visitor_case(email=request.POST.get("email", ""), conversation=conversation)
+    except services.ChatError as exc:
+        return _error(str(exc))
+    conversation.refresh_from_db()
+    return JsonResponse(state_json(conversation, _after(request)))
+
+
+def write(request: HttpRequest) -> HttpResponse:
+    """ "Ask a person" without an account: a question answered by email (signed-in customers
+    open a case in the portal instead)."""
+    if request.user.is_authenticated:
+        return redirect("home" if request.user.is_agent else "new_case")
+    form = WriteToUsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.visitor_case(
+                email=form.cleaned_data["email"], body=form.cleaned_data["message"]
+            )
+        except services.ChatError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return render(
+                request,
+                "chat/write.html",
+                {"case": case, "email": form.cleaned_data["email"]},
+            )
+    return render(request, "chat/write.html", {"form": form})
 
 
 @require_GET

@@ -4,7 +4,7 @@ bounce, an abuse report, an auto-reply; and whether its From can be believed."""
 import re
 
 from supportdesk.channels.email.mime import ParsedMail
-from supportdesk.channels.email.models import HoldReason, Mailbox
+from supportdesk.channels.email.models import HoldReason, Mailbox, SenderCheck
 from supportdesk.tickets.outbox import is_our_message_id
 
 #: RFC 3834 and the de-facto headers of auto-responders (Exchange, Postfix vacation, ...).
@@ -31,8 +31,6 @@ _BOUNCE_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _DAEMONS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
-_AUTH_RESULT = re.compile(r"\b(dmarc|dkim)\s*=\s*([a-z]+)([^;]*)", re.IGNORECASE)
-_HEADER_D = re.compile(r"header\.d\s*=\s*([^\s;]+)", re.IGNORECASE)
 
 
 def is_auto_reply(parsed: ParsedMail) -> bool:
@@ -78,36 +76,12 @@ def hold_reason(parsed: ParsedMail, our_addresses: set[str]) -> str:
     return ""
 
 
-def authenticated(parsed: ParsedMail, mailbox: Mailbox) -> bool:
-    """Whether the receiving server found DMARC, or DKIM aligned with the From domain, to pass.
-
-    Only the topmost Authentication-Results header counts (the one our MTA added; a sender
-    can write any below it), and with an ``authserv_id`` only one carrying that id."""
-    results = parsed.headers.get("authentication-results", [])
-    if mailbox.authserv_id:
-        results = [
-            r for r in results if r.split(";", 1)[0].strip().lower() == mailbox.authserv_id.lower()
-        ]
-    if not results:
-        return False
-    domain = parsed.from_address.rpartition("@")[2]
-    for method, result, properties in _AUTH_RESULT.findall(results[0]):
-        if result.lower() != "pass":
-            continue
-        if method.lower() == "dmarc":
-            return True
-        signed = _HEADER_D.search(properties)
-        if signed:
-            d = signed[1].lower().strip('"')
-            if domain == d or domain.endswith("." + d):
-                return True
-    return False
-
-
-def sender_trusted(parsed: ParsedMail, mailbox: Mailbox | None) -> bool:
-    """Whether the From address may identify a registered contact (and buy a guarantee)."""
-    if parsed.from_defective or "@" not in parsed.from_address:
+def sender_trusted(parsed: ParsedMail, mailbox: Mailbox | None, check: str) -> bool:
+    """Whether the From address may identify a registered contact (and buy a guarantee):
+    never when it failed its domain's policy; with a mailbox for verified senders only, just
+    when it passed."""
+    if parsed.from_defective or "@" not in parsed.from_address or check == SenderCheck.FAIL:
         return False
     if mailbox is not None and mailbox.trust_authentication_results:
-        return authenticated(parsed, mailbox)
+        return check == SenderCheck.PASS
     return True

@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import Contact
 from supportdesk.accounts.services import find_contact
-from supportdesk.channels.email import classify, outgoing
+from supportdesk.assets.services import named_in
+from supportdesk.channels.email import classify, outgoing, sender_check
 from supportdesk.channels.email.mime import ParsedMail, clean, message_id_of, parse
 from supportdesk.channels.email.models import (
     BouncedAddress,
@@ -38,6 +39,7 @@ from supportdesk.channels.email.models import (
     InboundEmail,
     IntakeStatus,
     Mailbox,
+    SenderCheck,
     Source,
 )
 from supportdesk.channels.email.text import fold
@@ -186,10 +188,11 @@ def _process(email: InboundEmail, lease: datetime, now: datetime) -> Outcome | N
         log.exception("message %s could not be parsed", email.pk)
         return _review(email, None, exc, now, lease)
     try:
+        verdict = _check_sender(email, parsed)
         with writing():
             if not _still_claimed(email, lease):
                 return None
-            return _deliver(email, parsed, now)
+            return _deliver(email, parsed, now, verdict)
     except TRANSIENT_ERRORS:
         _unclaim(email, lease)
         raise
@@ -274,6 +277,18 @@ def route(
 
 def our_addresses(mailboxes: dict[str, Mailbox]) -> set[str]:
     return {*mailboxes, settings.DEFAULT_FROM_EMAIL.rpartition("<")[2].strip("> ").lower()}
+
+
+def _mailboxes() -> dict[str, Mailbox]:
+    return {m.address: m for m in Mailbox.objects.all()}
+
+
+def _check_sender(email: InboundEmail, parsed: ParsedMail) -> sender_check.Verdict:
+    """The sender's verdict, asked of DNS before the write lock is taken (a lookup may take
+    a second or two), with the authentication server of the mailbox the mail came to."""
+    mailbox, _address = route(parsed, email.recipient, email.mailbox, _mailboxes())
+    authserv_id = mailbox.authserv_id if mailbox is not None else ""
+    return sender_check.check(bytes(email.raw), parsed, authserv_id=authserv_id)
 
 
 # --- threading --------------------------------------------------------------------------------
@@ -378,12 +393,19 @@ def _body(parsed: ParsedMail, notes: list[str]) -> str:
     return body.strip() or _("(no text)")
 
 
-def _fill(email: InboundEmail, parsed: ParsedMail, mailbox: Mailbox | None, recipient: str):
+def _fill(
+    email: InboundEmail,
+    parsed: ParsedMail,
+    mailbox: Mailbox | None,
+    recipient: str,
+    verdict: sender_check.Verdict,
+):
     email.mailbox = mailbox
     email.recipient = clean(recipient)[:254]
     email.from_address = parsed.from_address
     email.from_name = parsed.from_name
-    email.from_trusted = classify.sender_trusted(parsed, mailbox)
+    email.sender_check = verdict.check
+    email.from_trusted = classify.sender_trusted(parsed, mailbox, verdict.check)
     email.subject = parsed.subject[:300]
     email.text = parsed.text
     email.html = parsed.html
@@ -405,16 +427,21 @@ def release(email: InboundEmail, *, now: datetime | None = None) -> Outcome:
     if email.status != IntakeStatus.HELD:
         return outcome_of(email)
     parsed = parse(bytes(email.raw))
+    verdict = _check_sender(email, parsed)
     with transaction.atomic():
-        return _deliver(email, parsed, now, released=True)
+        return _deliver(email, parsed, now, verdict, released=True)
 
 
 def _deliver(
-    email: InboundEmail, parsed: ParsedMail, now: datetime, released: bool = False
+    email: InboundEmail,
+    parsed: ParsedMail,
+    now: datetime,
+    verdict: sender_check.Verdict,
+    released: bool = False,
 ) -> Outcome:
-    mailboxes = {m.address: m for m in Mailbox.objects.all()}
+    mailboxes = _mailboxes()
     mailbox, recipient = route(parsed, email.recipient, email.mailbox, mailboxes)
-    _fill(email, parsed, mailbox, recipient)
+    _fill(email, parsed, mailbox, recipient, verdict)
     reason = "" if released else classify.hold_reason(parsed, our_addresses(mailboxes))
     if reason == HoldReason.BOUNCE:
         return _bounce(email, parsed, now)
@@ -430,7 +457,9 @@ def _deliver(
     trusted = email.from_trusted
     sender = parsed.from_address or parsed.reply_to
     contact = find_contact(sender) if trusted else None
-    case = find_case(parsed, sender, contact)
+    # Mail its own domain disowns joins no case (nor reopens one): it opens one, held.
+    failed = verdict.domain if verdict.check == SenderCheck.FAIL else ""
+    case = None if failed else find_case(parsed, sender, contact)
     message = None
     if case is not None:
         try:
@@ -454,8 +483,10 @@ def _deliver(
             sender=sender,
             received_via=recipient,
             identify_sender=trusted,
+            sender_failed=failed,
             at=now,
             brand=mailbox.brand if mailbox is not None else None,
+            asset=named_in(contact.organization if contact else None, parsed.subject, body),
         )
         message = Message.objects.filter(case=case).earliest("id")
     _keep_files(rows, parsed, message, now)

@@ -38,18 +38,21 @@ class Mailbox(models.Model):
         help_text=_("Receives mail sent to addresses the desk does not know."),
     )
     trust_authentication_results = models.BooleanField(
-        _("trust Authentication-Results"),
+        _("verified senders only"),
         default=False,
         help_text=_(
-            "Trust the sender only when the receiving server's Authentication-Results header "
-            "says DMARC or aligned DKIM passed, so a forged From buys no guarantee."
+            "Identify a sender only when their mail is verified (DKIM of their domain, or "
+            "DMARC passed at the receiving server), even when their domain publishes no policy."
         ),
     )
     authserv_id = models.CharField(
         _("authentication server id"),
         max_length=254,
         blank=True,
-        help_text=_("Only read Authentication-Results headers added by this server (RFC 8601)."),
+        help_text=_(
+            "Read the Authentication-Results headers this server adds (RFC 8601); without it, "
+            "they are ignored."
+        ),
     )
     imap_enabled = models.BooleanField(_("poll by IMAP"), default=False)
     imap_host = models.CharField(_("IMAP host"), max_length=254, blank=True)
@@ -117,6 +120,14 @@ class HoldReason(models.TextChoices):
     TOO_LARGE = "too_large", _("message over the size limit, refused")
 
 
+class SenderCheck(models.TextChoices):
+    """The From address against its domain's DMARC policy (see ``sender_check``)."""
+
+    PASS = "pass", _("sender verified")
+    FAIL = "fail", _("sender failed verification")
+    NONE = "none", _("sender not verified")
+
+
 class InboundEmailQuerySet(RestrictedQuerySet["InboundEmail"]):
     """Agents read the raw mail of their brand's cases, and mail held before it became a case
     when it came to their brand's address; customers never read raw mail."""
@@ -149,6 +160,7 @@ class InboundEmail(models.Model):
     from_address = models.CharField(_("from"), max_length=254, blank=True)
     from_name = models.CharField(max_length=200, blank=True)
     from_trusted = models.BooleanField(default=False)
+    sender_check = models.CharField(max_length=4, choices=SenderCheck.choices, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     text = models.TextField(blank=True, help_text=_("The whole text, quoted history included."))
     html = models.TextField(blank=True, help_text=_("Sanitised HTML, for display."))
@@ -177,6 +189,15 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk}: {self.from_address} {self.subject}"
+
+
+def sender_checks(case_id: int) -> dict[int, str]:
+    """The verdict on the sender of each of a case's messages that came by mail, by message."""
+    return dict(
+        InboundEmail.objects.filter(case_id=case_id, case_message__isnull=False)
+        .exclude(sender_check="")
+        .values_list("case_message_id", "sender_check")
+    )
 
 
 class EmailAttachment(models.Model):

@@ -11,10 +11,11 @@ import smtplib
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
+from supportdesk.channels.email import outgoing
 from supportdesk.db import claim_for_sending
 from supportdesk.tickets import outbox
 from supportdesk.tickets.choices import Channel
@@ -36,11 +37,9 @@ def _claim(item: OutboundMessage, now: datetime) -> bool:
 
 
 def _transmit(item: OutboundMessage, connection: BaseEmailBackend) -> None:
-    headers = dict(item.headers or {})
-    sender = headers.pop("From", "") or settings.DEFAULT_FROM_EMAIL
-    EmailMessage(
-        item.subject, item.body, sender, [item.to], headers=headers or None, connection=connection
-    ).send()
+    mail = outgoing.compose(item)
+    mail.connection = connection
+    mail.send()
 
 
 def _hang_up(connection: BaseEmailBackend) -> None:

@@ -52,7 +52,7 @@ class PhoneNumberForm(forms.ModelForm):
 class AgentLineForm(forms.ModelForm):
     class Meta:
         model = AgentLine
-        fields = ["agent", "phone", "extension", "available"]
+        fields = ["agent", "phone", "softphone", "extension", "available"]
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"]
@@ -80,7 +80,7 @@ class PhoneNumberAdmin(admin.ModelAdmin):
 @admin.register(AgentLine)
 class AgentLineAdmin(admin.ModelAdmin):
     form = AgentLineForm
-    list_display = ("agent", "phone", "extension", "available")
+    list_display = ("agent", "phone", "softphone", "extension", "available")
 
 
 @admin.register(SupportPin)

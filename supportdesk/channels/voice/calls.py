@@ -25,6 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from supportdesk.accounts.middleware import showing
 from supportdesk.accounts.models import Agent, Contact, User
 from supportdesk.accounts.services import InvalidAddress, find_contact, normalize_phone
 from supportdesk.channels.voice.choices import (
@@ -370,8 +371,8 @@ def _voicemail(call: Call, prompt: str | None = None) -> VoiceResponse:
 
 def _ring(call: Call, lines: list[AgentLine]) -> VoiceResponse:
     """Ring every line at once; the first to answer has the call, none answering: voicemail."""
-    numbers = [line for line in lines if line.phone]
-    if not numbers:
+    reachable = [line for line in lines if line.phone or line.softphone]
+    if not reachable:
         return _voicemail(call, _("Nobody can take your call right now. Please leave a message."))
     _open_case(call)
     call.step = CallStep.RINGING
@@ -382,12 +383,15 @@ def _ring(call: Call, lines: list[AgentLine]) -> VoiceResponse:
         timeout=settings.PHONE_RING_SECONDS,
         caller_id=call.to_number,
     )
-    for line in numbers:
-        dial.number(
-            line.phone,
-            status_callback=_url("voice_step", WebhookKind.LEG, agent=line.agent_id),
-            status_callback_event="answered completed",
-        )
+    for line in reachable:
+        leg = {
+            "status_callback": _url("voice_step", WebhookKind.LEG, agent=line.agent_id),
+            "status_callback_event": "answered completed",
+        }
+        if line.phone:
+            dial.number(line.phone, **leg)
+        if line.softphone:
+            dial.client(line.softphone, **leg)
     response.append(dial)
     return response
 
@@ -397,7 +401,7 @@ def _team_lines(team_id: int) -> list[AgentLine]:
         ("team", team_id),
         lambda: list(
             AgentLine.objects.filter(agent__teams=team_id, available=True)
-            .exclude(phone="")
+            .exclude(phone="", softphone="")
             .order_by("agent_id")
         ),
     )
@@ -429,7 +433,9 @@ def _closed(call: Call, number: PhoneNumber, at: datetime) -> VoiceResponse | No
         response.dial(number.forward_to.number, caller_id=call.from_number)
         return response
     opening = kernel.next_open(at)
-    with djtz.override(ZoneInfo(number.calendar.timezone)):
+    # Said in the number's own zone, to callers of its country: no zone name spoken.
+    local = ZoneInfo(number.calendar.timezone)
+    with showing(local, local):
         when = display.promise_time(opening, at)
     prompt = _("We are closed now. We open again %(when)s. Please leave a message after the tone.")
     return _voicemail(call, prompt % {"when": when})

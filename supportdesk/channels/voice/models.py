@@ -1,6 +1,8 @@
 """The phone channel's own data: numbers, menus, agents' lines, support PINs, calls and the
 carrier's raw requests (kept before anything else, as raw mail is)."""
 
+import re
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -21,6 +23,11 @@ from supportdesk.tickets.models import Case
 
 KEYS = RegexValidator(r"^[0-9*#]+$", _("Only the keys 0-9, * and # can be pressed."))
 DIGITS = RegexValidator(r"^[0-9]+$", _("Digits only."))
+#: What carriers accept as a ``<Client>`` identity.
+SOFTPHONE = re.compile(r"[A-Za-z0-9._@-]{1,100}")
+SOFTPHONE_IDENTITY = RegexValidator(
+    SOFTPHONE, _("Letters, digits, dots, dashes, underscores and @ only.")
+)
 
 
 class Menu(models.Model):
@@ -106,6 +113,10 @@ class AgentLine(models.Model):
     phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
     extension = models.CharField(
         _("extension"), max_length=8, blank=True, validators=[DIGITS], db_index=True
+    )
+    #: The carrier's ``<Client>`` identity of the agent's softphone (browser or app).
+    softphone = models.CharField(
+        _("softphone identity"), max_length=100, blank=True, validators=[SOFTPHONE_IDENTITY]
     )
     available = models.BooleanField(_("takes calls"), default=True)
 

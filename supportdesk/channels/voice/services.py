@@ -101,11 +101,12 @@ def save_number(
     return line, _change(created, not created and _apply(line, values))
 
 
-def save_agent_line(agent: Agent, *, phone: str, extension: str) -> Change:
-    line, created = AgentLine.objects.get_or_create(
-        agent=agent, defaults={"phone": phone, "extension": extension}
-    )
-    return _change(created, not created and _apply(line, {"phone": phone, "extension": extension}))
+def save_agent_line(agent: Agent, *, phone: str, extension: str, softphone: str = "") -> Change:
+    """Where the agent takes calls: a phone number, a softphone (the carrier's ``<Client>``
+    identity, rung in the browser or app), or both at once."""
+    values = {"phone": phone, "extension": extension, "softphone": softphone}
+    line, created = AgentLine.objects.get_or_create(agent=agent, defaults=values)
+    return _change(created, not created and _apply(line, values))
 
 
 def save_support_pin(

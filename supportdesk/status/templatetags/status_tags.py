@@ -1,6 +1,7 @@
 """The status page's words in the reader's language."""
 
 from django import template
+from django.utils import formats
 
 from supportdesk.status.choices import ComponentStatus
 from supportdesk.status.models import Translated, Update
@@ -25,5 +26,6 @@ def status_label(status: str | None) -> str:
 
 @register.filter
 def percent(share: float | None) -> str:
-    """99.95 %: two decimals, as status pages show uptime; nothing without data."""
-    return "" if share is None else f"{share * 100:.2f}"
+    """99.95 %: two decimals, as status pages show uptime, in the reader's number format
+    ("99,95" in Polish); nothing without data."""
+    return "" if share is None else formats.number_format(share * 100, 2)

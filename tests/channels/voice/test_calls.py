@@ -344,3 +344,25 @@ def test_an_unknown_callers_case_belongs_to_the_provider_of_the_number_called(li
         phone.press("9")
     case = case_of(phone.sid)
     assert case.organization is None and case.brand == webplug
+
+
+def test_an_agent_on_a_softphone_is_rung_as_a_client_and_answering_there_meets_the_clock(
+    lines, client
+):
+    AgentLine.objects.filter(agent=lines.agent.agent).update(phone="", softphone="joao.costa")
+    phone = Carrier(client)
+    with time_machine.travel(MONDAY_10, tick=False):
+        phone.call()
+    with time_machine.travel(MONDAY_10 + timedelta(seconds=20), tick=False):
+        dial = phone.press("1")
+    assert dial.find("Dial/Number") is None
+    softphone = dial.find("Dial/Client")
+    assert softphone is not None and softphone.text == "joao.costa"
+    assert "answered" in softphone.get("statusCallbackEvent")
+    answered = MONDAY_10 + timedelta(seconds=31)
+    with time_machine.travel(answered, tick=False):
+        leg = softphone.get("statusCallback").removeprefix("http://testserver")
+        phone.twiml(leg, CallStatus="in-progress", ParentCallSid=phone.sid)
+    case = case_of(phone.sid)
+    assert case.clocks.get(metric="first_response").met_at == answered
+    assert case.assignee == lines.agent

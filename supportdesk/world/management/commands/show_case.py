@@ -51,6 +51,8 @@ def readable(summary: dict) -> str:
     lines.append("")
     for message in summary["messages"]:
         visibility = "" if message["public"] else " " + _("(internal)")
+        if message["sender_verified"] is False:
+            visibility += " " + _("(sender not verified)")
         lines.append(f"[{message['at']}] {message['from']}{visibility}")
         lines.append(f"    {message['body']}")
     return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""Anonymous readers of the status page share one answer kept in memory for a few seconds;
+a status change is visible at once; a signed-in reader always gets their own fresh view."""
+
+import pytest
+from django.test import Client
+
+from supportdesk.status import services
+from supportdesk.status.choices import ComponentStatus, Impact, IncidentStatus
+from tests.factories import World
+from tests.status.conftest import Status
+
+
+@pytest.fixture(autouse=True)
+def _kept(settings):
+    settings.STATUS_PUBLIC_CACHE_SECONDS = 5
+
+
+def test_a_second_visitor_costs_no_query_and_gets_no_cookie(
+    status: Status, django_assert_num_queries
+):
+    first = Client().get("/status/")
+    assert first.status_code == 200
+    assert "public" in first["Cache-Control"]
+    assert not first.cookies, "a page for everyone must not hand out a cookie"
+    assert "csrfmiddlewaretoken" not in first.content.decode()
+    with django_assert_num_queries(0):
+        second = Client().get("/status/")
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+def test_the_kept_answer_honours_the_etag(status: Status):
+    etag = Client().get("/status/api/v2/summary.json")["ETag"]
+    again = Client().get("/status/api/v2/summary.json", headers={"if-none-match": etag})
+    assert again.status_code == 304
+
+
+def test_a_new_incident_shows_at_once(
+    world: World, status: Status, django_capture_on_commit_callbacks
+):
+    before = Client().get("/status/api/v2/summary.json").json()
+    assert before["incidents"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.open_incident(
+            name="Trunk down",
+            impact=Impact.MAJOR,
+            status=IncidentStatus.INVESTIGATING,
+            body="Calls fail.",
+            components={"sip-trunk-lisboa": ComponentStatus.MAJOR_OUTAGE},
+            author=world.agent,
+        )
+    after = Client().get("/status/api/v2/summary.json").json()
+    assert [i["name"] for i in after["incidents"]] == ["Trunk down"]
+    assert after["status"]["indicator"] == "critical"
+
+
+def test_signed_in_readers_never_get_the_shared_answer(world: World, status: Status):
+    anonymous = Client().get("/status/").content.decode()
+    assert "PBX Cliente B" not in anonymous
+    customer = Client()
+    customer.force_login(world.admin.user)
+    own = customer.get("/status/")
+    assert "PBX Cliente B" in own.content.decode()
+    assert "private" in own["Cache-Control"]
+    assert "PBX Cliente B" not in Client().get("/status/").content.decode()
+
+
+def test_language_links_choose_the_language_without_a_cookie(status: Status):
+    page = Client().get("/status/?lang=pt")
+    assert "Tronco SIP Lisboa" in page.content.decode()
+    assert not page.cookies
+    assert "SIP trunk Lisbon" in Client().get("/status/?lang=en").content.decode()
