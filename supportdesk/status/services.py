@@ -617,7 +617,7 @@ def _status_before(component: Component, incident: Incident) -> str:
 
 def _calm(notice: alerts.AlertNotice, at: datetime) -> str:
     alert = (
-        Alert.objects.select_for_update()
+        Alert.objects.select_for_update(of=("self",))
         .filter(fingerprint=notice.fingerprint, firing=True)
         .select_related("component", "incident")
         .first()
