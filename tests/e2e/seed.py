@@ -352,6 +352,32 @@ def workspace() -> dict:
     return {"cases": cases, "marta": marta.pk}
 
 
+def verdicts() -> dict:
+    """Ewa (Polish) and Inês (Portuguese) of Cliente B, each with two resolved cases: one per
+    screen width, to answer "solved" and then follow up."""
+    from supportdesk.accounts.models import Organization, User
+    from supportdesk.accounts.services import save_contact, save_preferences
+    from supportdesk.tickets import services
+
+    agent = User.objects.get(email="joao@webplug.example")
+    organization = Organization.objects.get(slug="cliente-b")
+    made: dict[str, list[int]] = {}
+    for name, email, language, subject in (
+        ("Ewa Kowalska", "ewa@cliente-b.pt", "pl", "Skaner nie skanuje"),
+        ("Inês Costa", "ines@cliente-b.pt", "pt", "O digitalizador não digitaliza"),
+    ):
+        contact = save_contact(organization, name=name, role="admin", email=email)
+        contact.user.set_password(PASSWORD)
+        contact.user.save()
+        save_preferences(contact.user, timezone_name="Europe/Lisbon", language=language)
+        made[language] = []
+        for _width in range(2):
+            case = services.open_case(subject=subject, body="...", channel="web", contact=contact)
+            services.change_status(case, "resolved", actor=agent)
+            made[language].append(case.pk)
+    return {"cases": made}
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
     import django
@@ -366,6 +392,7 @@ def main() -> None:
         "field": field,
         "requests": requests,
         "workspace": workspace,
+        "verdicts": verdicts,
     }
     result = phases[phase]()
     print(json.dumps(result))
