@@ -183,7 +183,7 @@ def ask(
     if not question.strip() or not len(engine) or (mask is not None and not mask.any()):
         return Reply(None, [], handoff=True, wants_person=person)
     ranking = engine.rank(question, allowed=mask)
-    if not _understood(ranking):
+    if not _understood(ranking, question):
         return Reply(None, [], handoff=True, wants_person=person)
     language = preferred_language(user, lang, question, fallback_lang)
     suggestions = _suggest(loaded, ranking, mask, language, alternatives + 1)
@@ -220,20 +220,23 @@ def search(
     if not query.strip() or not len(loaded.engine) or (mask is not None and not mask.any()):
         return []
     ranking = loaded.engine.rank(query, allowed=mask)
-    if not _understood(ranking):
+    if not _understood(ranking, query):
         return []
     language = preferred_language(user, lang, query)
     found = _suggest(loaded, ranking, mask, language, limit)
     return [s for s in found if s.score >= MIN_SEARCH_SCORE]
 
 
-def _understood(ranking) -> bool:
-    """Whether the knowledge base knows any word of the question.
+def _understood(ranking, question: str) -> bool:
+    """Whether the question is words at all: the knowledge base knows one of them (typos
+    forgiven), or they are recognisably a language of the desk.
 
-    The embeddings always find a nearest article, even for "zzzz qwerty": without a single
-    word the articles use (typos forgiven), whatever they find is noise, not an answer.
+    The embeddings always find a nearest article, even for "zzzz qwerty": for keystrokes that
+    are no language and no word the articles use, whatever they find is noise. A question in
+    another of the desk's languages than the articles' (English asked of Polish articles) shares
+    no word with them and is still a question: the embeddings answer it across languages.
     """
-    return ranking.coverage > 0
+    return ranking.coverage > 0 or text.detect_language(question) is not None
 
 
 def no_answer_text() -> str:
