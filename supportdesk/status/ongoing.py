@@ -9,7 +9,6 @@ components or their group.
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.utils.translation import gettext as _
 
@@ -53,12 +52,12 @@ class Ongoing:
             "status": self.incident.status,
             "latest": None
             if latest is None
-            else {"status": latest.status, "body": latest.body_in(language), "at": _iso(latest.at)},
+            else {
+                "status": latest.status,
+                "body": latest.body_in(language),
+                "at": latest.at.isoformat(),
+            },
         }
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat()
 
 
 def _names(incident: Incident) -> set[str]:

@@ -597,14 +597,14 @@ def _fire(notice: alerts.AlertNotice, component: Component, at: datetime) -> str
         "name": notice.name,
         "severity": notice.severity,
         "status_set": notice.status,
-        "status_before": component.status if alert is None else alert.status_before,
+        "status_before": (
+            _status_before(component, incident) if alert is None else alert.status_before
+        ),
         "incident": incident,
         "firing": True,
         "fired_at": at,
         "resolved_at": None,
     }
-    if alert is None:
-        fields["status_before"] = _status_before(component, incident)
     Alert.objects.update_or_create(fingerprint=notice.fingerprint, defaults=fields)
     return notice.fingerprint
 
