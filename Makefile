@@ -63,7 +63,8 @@ test-postgres: $(VENV)/.test-deps system-packages translations
 	@echo "== tests on a throwaway PostgreSQL server (skipped, with a message, without binaries)"
 	SUPPORTDESK_VAR=$$(mktemp -d) SUPPORTDESK_TEST_DB=postgres $(PYTEST) -p tests.postgres_server
 
-test: lint test-sqlite test-postgres ## install test dependencies, lint, run the tests on SQLite and PostgreSQL
+test: lint ## install test dependencies, lint, run the tests on SQLite and PostgreSQL (side by side)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 bench: $(VENV)/.test-deps ## run the benchmarks in bench/ (slow; prints figures beside the peers')
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'

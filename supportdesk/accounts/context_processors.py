@@ -12,10 +12,11 @@ def brand_of(user: User | AnonymousUser) -> Brand | None:
     """The provider a person deals with: a customer's organization's, an agent's own."""
     if not user.is_authenticated:
         return None
-    if user.is_agent:  # the agent row is already loaded for the page's access checks
-        brand_id = user.agent.brand_id
-        return Brand.objects.filter(pk=brand_id).first() if brand_id is not None else None
-    return Brand.objects.filter(organizations__contacts__user=user).first()
+    # The sign-in backend loads the contact or agent row with the person (``READER_RELATIONS``).
+    if user.is_agent:
+        return user.agent.brand
+    contact = user.contact_or_none
+    return contact.organization.brand if contact is not None else None
 
 
 def brand(request: HttpRequest) -> dict:

@@ -278,7 +278,7 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
             return render(request, "accounts/invitation_invalid.html", context, status=400)
         except services.InvitationError:
             return render(request, "accounts/invitation_invalid.html", status=404)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="supportdesk.accounts.backends.AccountBackend")
         messages.success(request, _("Welcome! Your account is ready."))
         return _remember_language(redirect("home"), user.language)
     return render(
@@ -323,7 +323,7 @@ def owner_claim(request: HttpRequest, secret: str) -> HttpResponse:
                 refusal = {"reason": str(error)}
                 return render(request, "accounts/invitation_invalid.html", refusal, status=400)
             request.session.pop(_verified_key(claim), None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="supportdesk.accounts.backends.AccountBackend")
             messages.success(
                 request,
                 _("You are the owner of %(organization)s.") % {"organization": claim.organization},

@@ -51,6 +51,20 @@ class Translated(models.Model):
         return in_language(self.name, self.names, language)
 
 
+class Revision(models.Model):
+    """Two numbers, read together: one raised by every saved status row (in its transaction),
+    one by every saved row that decides who sees what of the page (people, organizations,
+    contracts, plans; once committed). A reader learns whether anything they may see changed
+    with one read, and a sign-in never waits on a long status write to raise its own."""
+
+    STATUS = 1
+    READERS = 2
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
 class ComponentGroup(Translated):
     slug = models.SlugField(_("key"), max_length=100, unique=True)
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -84,16 +98,16 @@ class ComponentQuerySet(RestrictedQuerySet["Component"]):
             audience=Audience.ORGANIZATIONS,
             pk__in=through.filter(organization_id=contact.organization_id).values("component_id"),
         )
-        plan = _plan_in_force(contact)
+        plan = plan_in_force(contact)
         if plan is not None:
             plans = Component.plans.through.objects.filter(plan_id=plan)
             allowed |= Q(audience=Audience.PLANS, pk__in=plans.values("component_id"))
         return self.filter(allowed)
 
 
-def _plan_in_force(contact: Contact) -> int | None:
+def plan_in_force(contact: Contact) -> int | None:
     """The plan of the contact's contract in force, asked once per loaded contact (once per
-    request) however many of the page's lists filter by it."""
+    request) however many of the page's lists, and its ETag, filter by it."""
     if "_status_plan" not in contact.__dict__:
         contract = in_force(contact.organization_id)
         contact.__dict__["_status_plan"] = contract.plan_id if contract else None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from itertools import groupby
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext as _
 
 from supportdesk.accounts.access import works_the_desk
@@ -32,7 +32,9 @@ from supportdesk.status.models import (
     IncidentUpdate,
     Maintenance,
     MaintenanceUpdate,
+    Revision,
     StatusChange,
+    plan_in_force,
 )
 
 #: How many resolved incidents the page lists under "Past incidents".
@@ -171,16 +173,23 @@ def by_group(seen: Sequence[Row]) -> list[tuple[ComponentGroup | None, list[Row]
 
 
 def revision(user: User | None, *parts: str) -> str:
-    """An ETag for what ``user`` sees: the statuses of their components, every notice table's
-    latest save, size and update, and the caller's own parts (language, time zone, day)."""
-    stamps = [
-        model.objects.aggregate(latest=Max("revised_at"), size=Count("pk"))
-        for model in (ComponentGroup, Incident, Maintenance)
-    ]
-    stamps += [
-        model.objects.aggregate(latest=Max("pk"))
-        for model in (StatusChange, IncidentUpdate, MaintenanceUpdate)
-    ]
-    seen = list(Component.objects.visible_to(user).values_list("pk", "status", "revised_at"))
-    text = repr((stamps, seen, parts))
+    """An ETag for what ``user`` sees: the status tables' revision, the audience the reader
+    belongs to (the desk, everyone, or an organization with its plan in force) and the
+    caller's own parts (address, language, time zone, day, reader)."""
+    text = repr((revisions(), audience(user), parts))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def revisions() -> tuple[tuple[int, int], ...]:
+    """The numbers ``Revision`` keeps, in one read (none before the first row is saved)."""
+    return tuple(sorted(Revision.objects.values_list("pk", "number")))
+
+
+def audience(user: User | None) -> tuple[str, int | None, int | None]:
+    """Which components a reader may see depends on this alone (see ``ComponentQuerySet``)."""
+    if works_the_desk(user):
+        return ("desk", None, None)
+    contact = user.contact_or_none if user is not None and user.is_active else None
+    if contact is None:
+        return ("public", None, None)
+    return ("customer", contact.organization_id, plan_in_force(contact))

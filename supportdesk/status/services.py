@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import slug_re
-from django.db.models import Q, TextChoices
+from django.db.models import F, Q, TextChoices
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,6 +45,7 @@ from supportdesk.status.models import (
     IncidentUpdate,
     Maintenance,
     MaintenanceUpdate,
+    Revision,
     StatusChange,
     Subscription,
 )
@@ -65,6 +66,13 @@ class StatusError(ValueError):
     def __init__(self, code: StatusErrorCode, message: str, field: str | None = None):
         super().__init__(message)
         self.code, self.message, self.field = code, message, field
+
+
+def raise_revision(which: int = Revision.STATUS) -> None:
+    """Called for every saved status row, inside its transaction, so the revision a reader
+    sees never runs ahead of the rows it stands for (see ``StatusConfig.ready``)."""
+    if not Revision.objects.filter(pk=which).update(number=F("number") + 1):
+        Revision.objects.get_or_create(pk=which, defaults={"number": 1})
 
 
 def _require_agent(user: User | None) -> None:

@@ -1,5 +1,8 @@
 """Anonymous readers of the status page share one answer kept in memory for a few seconds;
-a status change is visible at once; a signed-in reader always gets their own fresh view."""
+a status change is visible at once; a signed-in reader gets their own view, handed back from
+memory only while their session and everything that decides what they see are unchanged."""
+
+from http.cookies import SimpleCookie
 
 import pytest
 from django.test import Client
@@ -70,3 +73,75 @@ def test_language_links_choose_the_language_without_a_cookie(status: Status):
     assert "Tronco SIP Lisboa" in page.content.decode()
     assert not page.cookies
     assert "SIP trunk Lisbon" in Client().get("/status/?lang=en").content.decode()
+
+
+def _reader(world: World) -> Client:
+    """Cliente B's admin's browser once it has the page's CSRF cookie, as a browser would."""
+    browser = Client()
+    browser.force_login(world.admin.user)
+    browser.get("/status/")
+    return browser
+
+
+def _same_browser(browser: Client) -> Client:
+    """Another client sending exactly the cookies ``browser`` sends now (a copied session)."""
+    copy = Client()
+    copy.cookies = SimpleCookie(browser.cookies.output(header="", sep=";"))
+    return copy
+
+
+def test_a_signed_in_readers_view_is_drawn_once_then_costs_two_reads(
+    world: World, status: Status, django_assert_num_queries
+):
+    browser = _reader(world)
+    drawn = browser.get("/status/")
+    assert "PBX Cliente B" in drawn.content.decode()
+    with django_assert_num_queries(2):  # the session, the revision
+        kept = browser.get("/status/")
+    assert kept.content == drawn.content
+    assert kept["ETag"] == drawn["ETag"]
+    assert "private" in kept["Cache-Control"]
+    assert browser.get("/status/", headers={"if-none-match": drawn["ETag"]}).status_code == 304
+
+
+def test_signing_out_ends_the_kept_view_for_a_copied_session(world: World, status: Status):
+    browser = _reader(world)
+    browser.get("/status/")
+    copy = _same_browser(browser)
+    assert "PBX Cliente B" in copy.get("/status/").content.decode()
+    browser.logout()
+    assert "PBX Cliente B" not in copy.get("/status/").content.decode()
+
+
+def test_a_password_changed_elsewhere_ends_the_kept_view(
+    world: World, status: Status, django_capture_on_commit_callbacks
+):
+    browser = _reader(world)
+    assert "PBX Cliente B" in browser.get("/status/").content.decode()
+    user = world.admin.user
+    with django_capture_on_commit_callbacks(execute=True):
+        user.set_password("a new one, set on another device")
+        user.save()
+    assert "PBX Cliente B" not in browser.get("/status/").content.decode()
+
+
+def test_a_deactivated_reader_gets_the_kept_view_no_more(
+    world: World, status: Status, django_capture_on_commit_callbacks
+):
+    browser = _reader(world)
+    assert "PBX Cliente B" in browser.get("/status/").content.decode()
+    user = world.admin.user
+    with django_capture_on_commit_callbacks(execute=True):
+        user.is_active = False
+        user.save()
+    assert "PBX Cliente B" not in browser.get("/status/").content.decode()
+
+
+def test_a_status_change_draws_the_kept_view_again(world: World, status: Status):
+    browser = _reader(world)
+    before = browser.get("/status/")
+    services.set_component_status(status.pbx, ComponentStatus.MAJOR_OUTAGE, actor=world.agent)
+    after = browser.get("/status/")
+    assert after["ETag"] != before["ETag"]
+    assert "Major outage" in after.content.decode()
+    assert "Major outage" not in before.content.decode()
