@@ -21,10 +21,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.gzip import GZipMiddleware
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 
 from supportdesk.status.page import revisions
@@ -42,7 +45,7 @@ class Kept:
     body: bytes
     headers: dict[str, str]
     #: For a signed-in reader's view: the session and revision it was drawn for.
-    session: dict[str, Any] | None = None
+    session: object = None
     revision: tuple[tuple[int, int], ...] | None = None
 
 
@@ -63,6 +66,7 @@ def _key(request: HttpRequest) -> tuple[str, ...]:
         request.get_full_path(),
         meta.get("HTTP_COOKIE", ""),
         meta.get("HTTP_ACCEPT_LANGUAGE", ""),
+        meta.get("HTTP_ACCEPT_ENCODING", ""),
         meta.get("HTTP_HX_REQUEST", ""),
     )
 
@@ -96,24 +100,41 @@ def _renewed_only(request: HttpRequest, response: HttpResponse) -> frozenset[str
     return frozenset({name}) if same else frozenset()
 
 
-def _session(request: HttpRequest) -> dict[str, Any]:
-    """The session as the stack further in will read it: empty once ended or expired."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    return store(request.COOKIES[settings.SESSION_COOKIE_NAME]).load()
+def _session(request: HttpRequest) -> object:
+    """What the session holds now, comparable with what it held when a view was kept; None
+    once it has ended or expired. In the database (Django's default) that is the stored row's
+    text, read by a statement written out here since it comes before every kept answer; any
+    other session engine is asked to load it."""
+    key = request.COOKIES[settings.SESSION_COOKIE_NAME]
+    engine = import_module(settings.SESSION_ENGINE)
+    if engine.__name__ != "django.contrib.sessions.backends.db":
+        return engine.SessionStore(key).load() or None
+    table = connection.ops.quote_name(Session._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
+            [key, now],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 class StatusCache:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # The page's 90 days of bars are a hundred kilobytes that compress twentyfold; kept
+        # answers are compressed once, when drawn (Django's, with its BREACH padding).
+        self.gzip = GZipMiddleware(get_response)
+
+    def _drawn(self, request: HttpRequest) -> HttpResponse:
+        return self.gzip.process_response(request, self.get_response(request))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            settings.STATUS_PUBLIC_CACHE_SECONDS <= 0
-            or request.method not in ("GET", "HEAD")
-            or not request.path.startswith(PREFIX)
-            or "HTTP_AUTHORIZATION" in request.META
-        ):
+        if request.method not in ("GET", "HEAD") or not request.path.startswith(PREFIX):
             return self.get_response(request)
+        if settings.STATUS_PUBLIC_CACHE_SECONDS <= 0 or "HTTP_AUTHORIZATION" in request.META:
+            return self._drawn(request)
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
             return self._signed_in(request)
         key = _key(request)
@@ -121,7 +142,7 @@ class StatusCache:
         if found is not None and found.expires > time.monotonic():
             _kept.move_to_end(key)
             return _answer(request, found)
-        response = self.get_response(request)
+        response = self._drawn(request)
         if _keepable(response, "public"):
             _keep(_kept, key, Kept(_expiry(), response.content, dict(response.headers)), ENTRIES)
         return response
@@ -140,7 +161,7 @@ class StatusCache:
         ):
             _readers.move_to_end(key)
             return _answer(request, found)
-        response = self.get_response(request)
+        response = self._drawn(request)
         user = getattr(request, "user", None)
         if (
             _keepable(response, "private", _renewed_only(request, response))
