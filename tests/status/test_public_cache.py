@@ -2,10 +2,14 @@
 a status change is visible at once; a signed-in reader gets their own view, handed back from
 memory only while their session and everything that decides what they see are unchanged."""
 
+import gzip
+from datetime import timedelta
 from http.cookies import SimpleCookie
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from supportdesk.status import services
 from supportdesk.status.choices import ComponentStatus, Impact, IncidentStatus
@@ -145,3 +149,25 @@ def test_a_status_change_draws_the_kept_view_again(world: World, status: Status)
     assert after["ETag"] != before["ETag"]
     assert "Major outage" in after.content.decode()
     assert "Major outage" not in before.content.decode()
+
+
+def test_an_expired_session_gets_the_kept_view_no_more(world: World, status: Status):
+    browser = _reader(world)
+    assert "PBX Cliente B" in browser.get("/status/").content.decode()
+    ended = timezone.now() - timedelta(seconds=1)
+    Session.objects.filter(session_key=browser.cookies["sessionid"].value).update(expire_date=ended)
+    assert "PBX Cliente B" not in browser.get("/status/").content.decode()
+
+
+def test_kept_answers_go_out_compressed_to_browsers_that_accept_it(world: World, status: Status):
+    browser = _reader(world)
+    plain = browser.get("/status/")
+    packed = browser.get("/status/", headers={"accept-encoding": "gzip, br"})
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    page = gzip.decompress(packed.content)
+    assert "PBX Cliente B" in page.decode()
+    assert len(page) == len(plain.content)  # the same page (its forms' masked token aside)
+    assert len(packed.content) < len(plain.content) / 5
+    again = browser.get("/status/", headers={"accept-encoding": "gzip, br"})
+    assert again.content == packed.content
