@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
+from typing import cast
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -128,7 +129,8 @@ class StatusCache:
         self.gzip = GZipMiddleware(get_response)
 
     def _drawn(self, request: HttpRequest) -> HttpResponse:
-        return self.gzip.process_response(request, self.get_response(request))
+        # The response it was given, compressed where the browser accepts it.
+        return cast(HttpResponse, self.gzip.process_response(request, self.get_response(request)))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or not request.path.startswith(PREFIX):
