@@ -134,6 +134,47 @@ class Carrier:
         return True
 
 
+def statements_per_step() -> dict[str, int]:
+    """SQL statements (transaction control included) of each step of one call, counted
+    in-process on the bench's database before the server starts; the first call starts the
+    case numbering, so the second is counted."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client, counted = Client(), {}
+
+    def post(kind: str, path: str, fields: dict[str, str]) -> ElementTree.Element:
+        signature = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"]).compute_signature(
+            "http://testserver" + path, fields
+        )
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(path, fields, HTTP_X_TWILIO_SIGNATURE=signature)
+        assert response.status_code == 200, response.content
+        counted[kind] = len(captured)
+        return ElementTree.fromstring(response.content)
+
+    for n in range(2):
+        form = {"CallSid": f"CAstatements{n}", "AccountSid": "AC" + "0" * 32, "To": MAIN_LINE}
+        form["From"] = CALLERS[0]
+        post("incoming", "/channels/voice/incoming", form | {"CallStatus": "ringing"})
+        dial = post("gather", "/channels/voice/gather", form | {"Digits": "1"})
+        number = dial.find("Dial/Number")
+        assert number is not None, "gather 1 did not ring"
+        leg_url = urlsplit(number.get("statusCallback", ""))
+        leg = {"CallSid": f"CLstatements{n}", "ParentCallSid": form["CallSid"]}
+        leg["CallStatus"] = "in-progress"
+        post("leg", f"{leg_url.path}?{leg_url.query}", form | leg)
+        post("dial", "/channels/voice/dial", form | {"DialCallStatus": "completed"})
+        post(
+            "status",
+            "/channels/voice/status",
+            form | {"CallStatus": "completed", "CallDuration": "60"},
+        )
+    connection.close()
+    return counted
+
+
 def measure(port: int, token: str, concurrency: int, calls: int, server: int = 0) -> dict:
     timings: dict[str, list[float]] = {kind: [] for kind in STEPS}
     carriers = [Carrier(port, token, f"{concurrency}x{i}", timings) for i in range(concurrency)]
@@ -194,6 +235,7 @@ def main() -> None:
     try:
         supportdesk("migrate", "--noinput", "--skip-checks", "-v", "0", env=env)
         seed_phone(env)
+        statements = statements_per_step()
         port = free_port()
         command = [sys.executable, "-m", "supportdesk.cli", "run", "--port", str(port)]
         log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed with the server
@@ -223,6 +265,11 @@ def main() -> None:
             )
             steps = "   ".join(f"{kind} {q[1]:.1f}" for kind, q in r["steps"].items())
             print(f"      p95 per step (ms): {steps}")
+        per_step = "   ".join(f"{kind} {n}" for kind, n in statements.items())
+        print(
+            f"  SQL statements per step, registered caller (in-process): {per_step}   "
+            f"({sum(statements.values())} per call)"
+        )
         print(
             f"  load average before: {load_before:.1f} on {cores} cores (other programs share them)"
         )

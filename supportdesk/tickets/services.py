@@ -8,6 +8,7 @@ traffic follow the same rules.
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ParamSpec
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -47,6 +48,9 @@ AUTHENTICATED_CHANNELS = frozenset({Channel.WEB, Channel.API, Channel.CHAT})
 #: it writes inside the breach's transaction and returns the case events to log with the breach.
 BreachHook = Callable[[Sequence[Case], Mapping[int, datetime]], list[Event]]
 _breach_hooks: list[BreachHook] = []
+
+#: What a case is received with (``prepare_case``'s arguments).
+Received = ParamSpec("Received")
 
 
 def register_breach_hook(hook: BreachHook) -> None:
@@ -244,7 +248,60 @@ def _level_2_team(brand_id: int | None) -> Team | None:
     return teams[0] if len(teams) == 1 else None
 
 
-def open_case(
+@dataclass(frozen=True)
+class CaseOpening:
+    """A case received and worked out (requester, coverage, clocks), not yet written: a channel
+    that holds the writers' queue for its own rows reads this before it and writes it inside."""
+
+    case: Case
+    clocks: list[SlaClock]
+    decision: CoverageDecision
+    body: str
+    author: User | None
+    actor: User | None
+    direct: bool
+
+    def write(self) -> Case:
+        """The inserts alone, in one transaction (a savepoint in the caller's)."""
+        case, at = self.case, self.case.received_at
+        with writing():
+            if case.reference:
+                numbering.note_reference(case.reference)
+            else:
+                case.reference = numbering.next_reference(case.brand_id)
+            case.save()
+            SlaClock.objects.bulk_create(self.clocks)
+            Message.objects.create(
+                case=case,
+                at=at,
+                kind=MessageKind.CUSTOMER,
+                author=self.author,
+                from_address=case.requester_address,
+                body=self.body,
+            )
+            log = [
+                events.created(
+                    case,
+                    at,
+                    actor=self.actor,
+                    channel=case.channel,
+                    priority=case.priority,
+                    covered=self.decision.covered,
+                    coverage=self.decision.code,
+                )
+            ]
+            if self.direct:
+                log.append(
+                    events.direct_level_2(
+                        case, at, entitlement=self.decision.entitlement, team=case.team
+                    )
+                )
+            log += [events.clock(case, EventKind.CLOCK_STARTED, at, c) for c in self.clocks]
+            Event.objects.bulk_create(log)
+        return case
+
+
+def prepare_case(
     *,
     subject: str,
     body: str,
@@ -263,8 +320,10 @@ def open_case(
     entitled_only: bool = False,
     asset: Asset | None = None,
     sender_failed: str = "",
-) -> Case:
+) -> CaseOpening:
     """Receive a case on any channel. Nothing is refused: an uncovered case says why.
+
+    This reads and decides; ``CaseOpening.write`` writes. ``open_case`` does both in one go.
 
     A requester whose role holds the channel's direct Level 2 (the plan's entitlement matrix)
     starts the case at Level 2, in the Level 2 team's queue when the provider has one.
@@ -336,40 +395,20 @@ def open_case(
         case.team = _level_2_team(case.brand_id)
     started = _start_clocks(case, decision)
     case.next_due = clockmath.next_due(started)
-    # Everything above only reads; the writers' queue is held for the inserts alone.
-    with writing():
-        if reference:
-            numbering.note_reference(reference)
-        else:
-            case.reference = numbering.next_reference(case.brand_id)
-        case.save()
-        SlaClock.objects.bulk_create(started)
-        Message.objects.create(
-            case=case,
-            at=at,
-            kind=MessageKind.CUSTOMER,
-            author=contact.user if contact else None,
-            from_address=case.requester_address,
-            body=body,
-        )
-        log = [
-            events.created(
-                case,
-                at,
-                actor=actor,
-                channel=channel,
-                priority=priority,
-                covered=decision.covered,
-                coverage=decision.code,
-            )
-        ]
-        if direct:
-            log.append(
-                events.direct_level_2(case, at, entitlement=decision.entitlement, team=case.team)
-            )
-        log += [events.clock(case, EventKind.CLOCK_STARTED, at, c) for c in started]
-        Event.objects.bulk_create(log)
-    return case
+    # Everything here only reads; the writers' queue is held for the inserts alone.
+    author = contact.user if contact else None
+    return CaseOpening(case, started, decision, body, author, actor, direct)
+
+
+def _and_written(prepare: Callable[Received, CaseOpening]) -> Callable[Received, Case]:
+    def received_and_written(*args: Received.args, **kwargs: Received.kwargs) -> Case:
+        return prepare(*args, **kwargs).write()
+
+    return received_and_written
+
+
+#: ``prepare_case`` and its write: what web, API, mail, chat and the import call.
+open_case = _and_written(prepare_case)
 
 
 @writing()
@@ -383,17 +422,20 @@ def set_case_prefix(brand: Brand, prefix: str) -> bool:
     return True
 
 
-def _locked(case: Case) -> Case:
+#: What most changes of a case read with it: the plan (pauses, escalation) and its hours.
+PLAN_AND_HOURS = ("plan", "plan__calendar")
+
+
+def _locked(case: Case, related: Sequence[str] = PLAN_AND_HOURS) -> Case:
     """Re-read the case under a row lock so concurrent changes serialise."""
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("plan", "plan__calendar")
-        .get(pk=case.pk)
-    )
+    query = Case.objects.select_for_update(of=("self",))
+    return (query.select_related(*related) if related else query).get(pk=case.pk)
 
 
-def _clocks(case: Case) -> list[SlaClock]:
-    return list(case.clocks.select_related("calendar").order_by("metric"))
+def _clocks(case: Case, *, hours: bool = True) -> list[SlaClock]:
+    """The case's clocks, with the hours each counts (``hours``) when the change moves a due."""
+    clocks = case.clocks.select_related("calendar") if hours else case.clocks.all()
+    return list(clocks.order_by("metric"))
 
 
 def _settle(case: Case, clocks: Sequence[SlaClock], at: datetime) -> None:
@@ -482,12 +524,15 @@ def _meet_first_response(case: Case, clocks: Sequence[SlaClock], at: datetime) -
 
 @writing()
 def answer_call(case: Case, *, agent: User, at: datetime | None = None) -> Case:
-    """An agent picked up the customer's call: that is the first response, at that instant."""
+    """An agent picked up the customer's call: that is the first response, at that instant.
+
+    The carrier waits on it: the plan and hours are read only if a clock must move (a waiting
+    case's paused clock resuming, a breach on the way)."""
     at = at or timezone.now()
     _require_agent(agent)
-    case = _locked(case)
+    case = _locked(case, related=())
     _require_open(case)
-    clocks = _clocks(case)
+    clocks = _clocks(case, hours=False)
     _settle(case, clocks, at)
     log = [events.call_answered(case, at, agent=agent)]
     log += _meet_first_response(case, clocks, at)

@@ -263,3 +263,20 @@ def test_priority_change_starts_a_promise_the_old_priority_did_not_make(world):
     assert restoration.started_at == utc(2026, 3, 9, 9, 0)
     assert restoration.due_at == utc(2026, 3, 9, 13, 0)
     assert restoration.breached_at is None
+
+
+@pytest.mark.django_db
+def test_a_call_answered_on_a_waiting_case_resumes_its_clock_as_reopening_it_does(world):
+    """Answering reads the case's hours only when a clock moves: the waiting case's paused
+    restoration clock resumes to the same due as the agent reopening it would give."""
+    waiting, answered_at = utc(2026, 3, 9, 10, 0), utc(2026, 3, 9, 16, 0)
+    answered, reopened = open_email_case(world), open_email_case(world)
+    for case in (answered, reopened):
+        services.change_status(case, "waiting", actor=world.agent, at=waiting)
+    services.answer_call(answered, agent=world.agent, at=answered_at)
+    services.change_status(reopened, "open", actor=world.agent, at=answered_at)
+    by_call, by_hand = clocks(answered)["restoration"], clocks(reopened)["restoration"]
+    # Paused Mon 10:00-13:00 and 14:00-16:00, 5 working hours: Tue 17:55 + 5 h = Wed 14:55.
+    assert by_call.due_at == by_hand.due_at == utc(2026, 3, 11, 14, 55)
+    assert by_call.paused_since is None and by_call.paused_work == by_hand.paused_work
+    assert clocks(answered)["first_response"].met_at == answered_at

@@ -4,8 +4,10 @@ The carrier posts a request at each step (the call arrives, keys are pressed, a 
 agent's leg is answered, a recording or its transcription is ready, the call ends) and plays
 the TwiML the desk answers. Each step is keyed by the call's ``CallSid``: a retried request
 finds the call as the first one left it and changes nothing twice. Every call becomes a case
-(or joins the caller's case), through the same ``open_case`` as every other channel, with the
-number called as the address it came in on, so a plan's designated line is recognised.
+(or joins the caller's case), received as every other channel receives one (``prepare_case``,
+then its write), with the number called as the address it came in on, so a plan's designated
+line is recognised. The carrier waits on every step while the caller hears silence: what a
+step only reads it reads before joining the writers' queue (``bench/voice.py`` measures it).
 """
 
 from collections.abc import Callable, Iterator
@@ -231,10 +233,14 @@ def _text(texts: dict[str, str], language: str) -> str:
     return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
 
 
-def _locked_call(sid: str) -> Call | None:
-    """The call's row alone, locked until the step's writes commit; what it refers to is read
-    only by the steps that need it."""
-    return Call.objects.select_for_update().filter(sid=sid).order_by().first()
+def _locked_call(sid: str, *related: str) -> Call | None:
+    """The call's row, locked until the step's writes commit (its own row only), with the
+    rows ``related`` names read in the same query: a step reads what it refers to only when
+    it needs it. The sid is unique, so no ordering."""
+    query = Call.objects.select_for_update(of=("self",)).filter(sid=sid).order_by()
+    if related:
+        query = query.select_related(*related)
+    return next(iter(query[:1]), None)
 
 
 #: What the steps of a call change on it: each step saves what it changed, once.
@@ -269,14 +275,9 @@ def _save_changes(call: Call, read: tuple[object, ...]) -> None:
 
 
 def _phone_number(number: str) -> PhoneNumber | None:
-    return _once(
-        ("number", number),
-        lambda: (
-            PhoneNumber.objects.select_related("calendar", "menu", "brand")
-            .filter(number=number)
-            .first()
-        ),
-    )
+    # Its hours and menu answer every call; its provider matters only to a case opened at once.
+    found = PhoneNumber.objects.select_related("calendar", "menu").filter(number=number)
+    return _once(("number", number), lambda: next(iter(found.order_by()[:1]), None))
 
 
 def _options(menu_id: int) -> list[MenuOption]:
@@ -292,23 +293,34 @@ def _option(menu_id: int | None, key: str) -> MenuOption | None:
 # ------------------------------------------------------------------------- the case
 
 
+#: What ``_open_case`` reads of a call: who called, their organization, the number's provider.
+CASE_OPENING = ("contact__user", "organization", "number__brand")
+
+
+def _case_opening(call: Call) -> cases.CaseOpening:
+    """The case the call opens, worked out once per request for the caller as the call names
+    them (a step may work it out before its write transaction, see ``_read_ahead``)."""
+    return _once(
+        ("case", call.pk, call.contact_id, call.organization_id, call.language),
+        lambda: cases.prepare_case(
+            subject=_("Phone call from %(number)s") % {"number": call.from_number},
+            body=_("Called %(number)s.") % {"number": call.to_number},
+            channel=Channel.PHONE,
+            contact=call.contact,
+            organization=call.organization,
+            sender=call.from_number if call.contact is None else "",
+            received_via=call.to_number,
+            brand=call.number.brand if call.number is not None else None,
+            at=call.rang_at,
+            identify_sender=False,
+        ),
+    )
+
+
 def _open_case(call: Call) -> None:
     """Open the call's case on the first step that needs one; the step saves the call."""
-    if call.case_id is not None:
-        return
-    subject = _("Phone call from %(number)s") % {"number": call.from_number}
-    call.case = cases.open_case(
-        subject=subject,
-        body=_("Called %(number)s.") % {"number": call.to_number},
-        channel=Channel.PHONE,
-        contact=call.contact,
-        organization=call.organization,
-        sender=call.from_number if call.contact is None else "",
-        received_via=call.to_number,
-        brand=call.number.brand if call.number is not None else None,
-        at=call.rang_at,
-        identify_sender=False,
-    )
+    if call.case_id is None:
+        call.case = _case_opening(call).write()
 
 
 # ------------------------------------------------------------------------- answers
@@ -579,20 +591,27 @@ def _existing_case(call: Call, digits: str) -> VoiceResponse:
 
 def _read_ahead(sid: str, digits: str) -> None:
     """What the keys will need where the call stood a moment ago (the menu's options, the
-    team's lines, the PIN or extension keyed), read before the write transaction; a call that
-    moved meanwhile has the rest read inside it."""
-    seen = Call.objects.filter(sid=sid).values_list("step", "menu_id").first()
-    if seen is None or not digits:
+    team's lines, the PIN or extension keyed, the case that ringing or voicemail opens), read
+    before the write transaction; a call that moved meanwhile has the rest read inside it."""
+    seen = next(
+        iter(Call.objects.filter(sid=sid).order_by().select_related(*CASE_OPENING)[:1]), None
+    )
+    if seen is None:
         return
-    step, menu_id = seen
-    if step == CallStep.PIN:
+    rings = False
+    if digits and seen.step == CallStep.PIN:
         _support_pin(digits)
-    elif step == CallStep.EXTENSION:
+    elif digits and seen.step == CallStep.EXTENSION:
         _extension_line(digits)
-    elif step == CallStep.MENU and menu_id is not None:
-        option = _option(menu_id, digits[:1])
+    elif digits and seen.step == CallStep.MENU and seen.menu_id is not None:
+        option = _option(seen.menu_id, digits[:1])
         if option is not None and option.kind == OptionKind.TEAM and option.team_id is not None:
             _team_lines(option.team_id)
+            rings = True
+    # Ringing, and voicemail when no key was pressed, open the call's case.
+    if (rings or not digits) and seen.case_id is None:
+        with translation.override(seen.language):
+            _case_opening(seen)
 
 
 def gather(step: Step) -> VoiceResponse:
@@ -624,12 +643,17 @@ def gather(step: Step) -> VoiceResponse:
 def dial_finished(step: Step) -> VoiceResponse:
     """The ringing ended: answered and done, or nobody took it and the caller may leave a
     message."""
+    response = VoiceResponse()
+    if step.params.get("DialCallStatus") in ("completed", "answered"):
+        # Answered and done, whatever the call says: nothing to write, so nothing to lock.
+        if Call.objects.filter(sid=step.sid).exists():
+            response.hangup()
+        return response
     with _writes():
         call = _locked_call(step.sid)
         if call is None:
-            return VoiceResponse()
-        if step.params.get("DialCallStatus") in ("completed", "answered") or call.answered_at:
-            response = VoiceResponse()
+            return response
+        if call.answered_at:
             response.hangup()
             return response
         read = _as_read(call)
@@ -652,7 +676,7 @@ def leg(step: Step) -> VoiceResponse:
     if agent is None:
         return VoiceResponse()
     with _writes():
-        call = _locked_call(parent)
+        call = _locked_call(parent, "case")
         if call is None or call.answered_at is not None:
             return VoiceResponse()
         read = _as_read(call)
@@ -670,10 +694,10 @@ def _answering_agent(step: Step) -> User | None:
     """The agent whose line answered (``agent``), or who placed the call back (``callback``)."""
     agent_id, callback_id = step.params.get("agent", ""), step.params.get("callback", "")
     if agent_id.isdigit():
-        agent = Agent.objects.select_related("user").filter(pk=int(agent_id)).first()
-        return agent.user if agent else None
+        agents = Agent.objects.select_related("user").filter(pk=int(agent_id))[:1]
+        return next((agent.user for agent in agents), None)
     if callback_id.isdigit():
-        return User.objects.filter(call_backs_placed__pk=int(callback_id)).first()
+        return next(iter(User.objects.filter(call_backs_placed__pk=int(callback_id))[:1]), None)
     return None
 
 

@@ -162,6 +162,73 @@ def test_a_retried_request_changes_nothing_twice(lines, client):
 
 
 @pytest.mark.django_db
+def test_keys_sent_twice_ring_once_and_open_one_case(lines, client):
+    phone = Carrier(client)
+    with time_machine.travel(MONDAY_10, tick=False):
+        phone.call()
+        first = phone.press("1")
+        again = phone.press("1")
+        assert (
+            phone.twiml("/channels/voice/dial", DialCallStatus="completed").find("Hangup")
+            is not None
+        )
+    assert first.find("Dial/Number").text == JOAO_PHONE
+    assert again.find("Dial") is None  # the call is ringing already: nothing to ring twice
+    assert Case.objects.count() == 1 and Message.objects.count() == 1
+    assert all(r.done_at is not None for r in CarrierRequest.objects.all())
+
+
+@pytest.mark.django_db
+def test_a_dial_outcome_for_a_call_the_desk_never_had_hangs_up_nothing(lines, client):
+    phone = Carrier(client, sid="CA-unknown")
+    with time_machine.travel(MONDAY_10, tick=False):
+        answer = phone.twiml("/channels/voice/dial", DialCallStatus="completed")
+    assert list(answer) == [] and not Call.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_caller_who_changed_while_the_keys_were_read_gets_the_case_as_the_call_now_says(
+    lines, client, monkeypatch
+):
+    """The case is worked out before the write transaction from the call as it stood; a call
+    that changed in between (here another request named another contact) is read again."""
+    read_ahead = calls._read_ahead
+
+    def meanwhile(sid: str, digits: str) -> None:
+        read_ahead(sid, digits)
+        Call.objects.filter(sid=sid).update(contact=lines.member)
+
+    monkeypatch.setattr(calls, "_read_ahead", meanwhile)
+    phone = Carrier(client)
+    with time_machine.travel(MONDAY_10, tick=False):
+        phone.call()
+        phone.press("1")
+    assert case_of(phone.sid).contact == lines.member
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_call_answered_by_an_agent_stays_within_its_statements(
+    lines, client, django_assert_max_num_queries
+):
+    """Every step of a call is on the carrier's clock while the caller hears silence. (Under
+    test each transaction is a savepoint and its release: two statements more per write.)"""
+    with time_machine.travel(MONDAY_10, tick=False):
+        Carrier(client, sid="CA-first").call()  # the first case also starts the numbering
+        Carrier(client, sid="CA-first").press("1")
+        phone = Carrier(client)
+        with django_assert_max_num_queries(12):  # store; number, contact, options; the call
+            phone.call()
+        with django_assert_max_num_queries(22):  # store; keys and case read ahead; writes
+            dial = phone.press("1")
+        leg_url = dial.find("Dial/Number").get("statusCallback").removeprefix("http://testserver")
+        with django_assert_max_num_queries(16):  # store; agent; call and case; the answer
+            phone.twiml(leg_url, CallStatus="in-progress", ParentCallSid=phone.sid)
+        with django_assert_max_num_queries(7):  # store; does the call exist; done
+            phone.twiml("/channels/voice/dial", DialCallStatus="completed")
+
+
+@pytest.mark.django_db
 def test_unknown_caller_is_asked_for_a_pin_three_times_then_goes_on_unregistered(lines, client):
     SupportPin.objects.create(pin="482193", organization=lines.org)
     phone = Carrier(client, caller=STRANGER)
