@@ -19,3 +19,7 @@ class AccountBackend(ModelBackend):
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+
+#: Named where a page signs a person in itself (with several backends Django must be told).
+PATH = f"{__name__}.{AccountBackend.__name__}"

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from supportdesk.accounts import mail, services
+from supportdesk.accounts import backends, mail, services
 from supportdesk.accounts.access import AuthenticatedHttpRequest
 from supportdesk.accounts.choices import ADMIN_ROLES, GRANTABLE_ROLES
 from supportdesk.accounts.forms import (
@@ -278,7 +278,7 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
             return render(request, "accounts/invitation_invalid.html", context, status=400)
         except services.InvitationError:
             return render(request, "accounts/invitation_invalid.html", status=404)
-        login(request, user, backend="supportdesk.accounts.backends.AccountBackend")
+        login(request, user, backend=backends.PATH)
         messages.success(request, _("Welcome! Your account is ready."))
         return _remember_language(redirect("home"), user.language)
     return render(
@@ -323,7 +323,7 @@ def owner_claim(request: HttpRequest, secret: str) -> HttpResponse:
                 refusal = {"reason": str(error)}
                 return render(request, "accounts/invitation_invalid.html", refusal, status=400)
             request.session.pop(_verified_key(claim), None)
-            login(request, user, backend="supportdesk.accounts.backends.AccountBackend")
+            login(request, user, backend=backends.PATH)
             messages.success(
                 request,
                 _("You are the owner of %(organization)s.") % {"organization": claim.organization},

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.urls import reverse
 from django.utils import timezone as djtz
 from django.utils import translation
@@ -177,6 +178,7 @@ _read: ContextVar[dict[tuple[object, ...], object] | None] = ContextVar(
 )
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 def _once(key: tuple[object, ...], read: Callable[[], T]) -> T:
@@ -233,14 +235,19 @@ def _text(texts: dict[str, str], language: str) -> str:
     return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
 
 
+def _first(query: QuerySet[M]) -> M | None:
+    """The row a lookup by a unique key finds, without the ordering ``first()`` adds."""
+    return next(iter(query.order_by()[:1]), None)
+
+
 def _locked_call(sid: str, *related: str) -> Call | None:
     """The call's row, locked until the step's writes commit (its own row only), with the
     rows ``related`` names read in the same query: a step reads what it refers to only when
-    it needs it. The sid is unique, so no ordering."""
-    query = Call.objects.select_for_update(of=("self",)).filter(sid=sid).order_by()
+    it needs it."""
+    query = Call.objects.select_for_update(of=("self",)).filter(sid=sid)
     if related:
         query = query.select_related(*related)
-    return next(iter(query[:1]), None)
+    return _first(query)
 
 
 #: What the steps of a call change on it: each step saves what it changed, once.
@@ -277,7 +284,7 @@ def _save_changes(call: Call, read: tuple[object, ...]) -> None:
 def _phone_number(number: str) -> PhoneNumber | None:
     # Its hours and menu answer every call; its provider matters only to a case opened at once.
     found = PhoneNumber.objects.select_related("calendar", "menu").filter(number=number)
-    return _once(("number", number), lambda: next(iter(found.order_by()[:1]), None))
+    return _once(("number", number), lambda: _first(found))
 
 
 def _options(menu_id: int) -> list[MenuOption]:
@@ -593,9 +600,7 @@ def _read_ahead(sid: str, digits: str) -> None:
     """What the keys will need where the call stood a moment ago (the menu's options, the
     team's lines, the PIN or extension keyed, the case that ringing or voicemail opens), read
     before the write transaction; a call that moved meanwhile has the rest read inside it."""
-    seen = next(
-        iter(Call.objects.filter(sid=sid).order_by().select_related(*CASE_OPENING)[:1]), None
-    )
+    seen = _first(Call.objects.filter(sid=sid).select_related(*CASE_OPENING))
     if seen is None:
         return
     rings = False
@@ -694,10 +699,10 @@ def _answering_agent(step: Step) -> User | None:
     """The agent whose line answered (``agent``), or who placed the call back (``callback``)."""
     agent_id, callback_id = step.params.get("agent", ""), step.params.get("callback", "")
     if agent_id.isdigit():
-        agents = Agent.objects.select_related("user").filter(pk=int(agent_id))[:1]
-        return next((agent.user for agent in agents), None)
+        agent = _first(Agent.objects.select_related("user").filter(pk=int(agent_id)))
+        return agent.user if agent else None
     if callback_id.isdigit():
-        return next(iter(User.objects.filter(call_backs_placed__pk=int(callback_id))[:1]), None)
+        return _first(User.objects.filter(call_backs_placed__pk=int(callback_id)))
     return None
 
 
