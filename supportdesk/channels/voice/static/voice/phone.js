@@ -192,9 +192,12 @@
     });
   });
 
-  $("phone-contact").addEventListener("change", function (event) {
-    if (event.target.value) $("phone-from").value = event.target.value;
-  });
+  function callAs() {
+    var contact = $("phone-contact").value;
+    if (contact) $("phone-from").value = contact;
+  }
+  $("phone-contact").addEventListener("change", callAs);
+  callAs();  /* a contact picked before this script ran counts too */
 
   keypad.addEventListener("click", function (event) {
     var key = event.target.getAttribute("data-key");
