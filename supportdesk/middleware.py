@@ -31,19 +31,26 @@ def _carrier(request: HttpRequest) -> str | None:
     return None
 
 
+def refusal(request: HttpRequest) -> HttpResponse | None:
+    """The 400 a request carrying a NUL gets, or None."""
+    name = _carrier(request)
+    if name is None:
+        return None
+    text = (
+        _("The address contains a NUL character, which no page accepts.")
+        if not name
+        else _("%(name)s contains a NUL character, which no field accepts.") % {"name": name}
+    )
+    return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+
+
 class RefuseNul:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path_info.startswith("/api/"):
-            name = _carrier(request)
-            if name is not None:
-                text = (
-                    _("The address contains a NUL character, which no page accepts.")
-                    if not name
-                    else _("%(name)s contains a NUL character, which no field accepts.")
-                    % {"name": name}
-                )
-                return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+            refused = refusal(request)
+            if refused is not None:
+                return refused
         return self.get_response(request)

@@ -426,10 +426,12 @@ def set_case_prefix(brand: Brand, prefix: str) -> bool:
 PLAN_AND_HOURS = ("plan", "plan__calendar")
 
 
-def _locked(case: Case, related: Sequence[str] = PLAN_AND_HOURS) -> Case:
-    """Re-read the case under a row lock so concurrent changes serialise."""
+def _locked(case: Case | int, related: Sequence[str] = PLAN_AND_HOURS) -> Case:
+    """Re-read the case (or the case of that key) under a row lock so concurrent changes
+    serialise."""
     query = Case.objects.select_for_update(of=("self",))
-    return (query.select_related(*related) if related else query).get(pk=case.pk)
+    pk = case if isinstance(case, int) else case.pk
+    return (query.select_related(*related) if related else query).get(pk=pk)
 
 
 def _clocks(case: Case, *, hours: bool = True) -> list[SlaClock]:
@@ -523,11 +525,11 @@ def _meet_first_response(case: Case, clocks: Sequence[SlaClock], at: datetime) -
 
 
 @writing()
-def answer_call(case: Case, *, agent: User, at: datetime | None = None) -> Case:
+def answer_call(case: Case | int, *, agent: User, at: datetime | None = None) -> Case:
     """An agent picked up the customer's call: that is the first response, at that instant.
 
-    The carrier waits on it: the plan and hours are read only if a clock must move (a waiting
-    case's paused clock resuming, a breach on the way)."""
+    The carrier waits on it: the case is read once, by its key, and the plan and hours only if
+    a clock must move (a waiting case's paused clock resuming, a breach on the way)."""
     at = at or timezone.now()
     _require_agent(agent)
     case = _locked(case, related=())

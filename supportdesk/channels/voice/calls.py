@@ -47,7 +47,7 @@ from supportdesk.channels.voice.models import (
     PhoneNumber,
     SupportPin,
 )
-from supportdesk.db import writing
+from supportdesk.db import fetch_row, insert_row, update_row, writing
 from supportdesk.plans.models import kernel_for
 from supportdesk.tickets import display
 from supportdesk.tickets import services as cases
@@ -85,14 +85,13 @@ class Step:
 
 def store(kind: str, url: str, params: dict[str, str], at: datetime) -> CarrierRequest:
     """Keep the request as it came before acting on it: nothing the carrier said is lost."""
+    request = CarrierRequest(
+        kind=kind, call_sid=params.get("CallSid", "")[:64], url=url[:500], params=params,
+        received_at=at,
+    )  # fmt: skip
     with writing():
-        return CarrierRequest.objects.create(
-            kind=kind,
-            call_sid=params.get("CallSid", "")[:64],
-            url=url[:500],
-            params=params,
-            received_at=at,
-        )
+        insert_row(request)
+    return request
 
 
 def handle(request: CarrierRequest) -> str:
@@ -194,7 +193,7 @@ def _once(key: tuple[object, ...], read: Callable[[], T]) -> T:
 def _mark_done() -> None:
     request = _acting.get()
     if request is not None:
-        CarrierRequest.objects.filter(pk=request).update(done_at=djtz.now(), error="")
+        update_row(CarrierRequest, request, done_at=djtz.now(), error="")
         _acting.set(None)
 
 
@@ -240,14 +239,10 @@ def _first(query: QuerySet[M]) -> M | None:
     return next(iter(query.order_by()[:1]), None)
 
 
-def _locked_call(sid: str, *related: str) -> Call | None:
-    """The call's row, locked until the step's writes commit (its own row only), with the
-    rows ``related`` names read in the same query: a step reads what it refers to only when
-    it needs it."""
-    query = Call.objects.select_for_update(of=("self",)).filter(sid=sid)
-    if related:
-        query = query.select_related(*related)
-    return _first(query)
+def _locked_call(sid: str) -> Call | None:
+    """The call's row, locked until the step's writes commit: a step reads what the call
+    refers to only when it needs it."""
+    return fetch_row(Call, sid=sid, lock=True)
 
 
 #: What the steps of a call change on it: each step saves what it changed, once.
@@ -276,9 +271,12 @@ def _as_read(call: Call) -> tuple[object, ...]:
 
 
 def _save_changes(call: Call, read: tuple[object, ...]) -> None:
-    changed = [f for f, was in zip(CONVERSATION, read, strict=True) if getattr(call, f) != was]
+    changed = {
+        f: getattr(call, f) for f, was in zip(CONVERSATION, read, strict=True)
+        if getattr(call, f) != was
+    }  # fmt: skip
     if changed:
-        call.save(update_fields=changed)
+        update_row(Call, call.pk, **changed)
 
 
 def _phone_number(number: str) -> PhoneNumber | None:
@@ -492,7 +490,7 @@ def incoming(step: Step) -> VoiceResponse:
     with _writes():
         try:
             with transaction.atomic():
-                call.save(force_insert=True)
+                insert_row(call)
         except IntegrityError:  # the carrier retried: the same call, asked again where it stands
             retried = _locked_call(step.sid)
             if retried is None:
@@ -651,7 +649,7 @@ def dial_finished(step: Step) -> VoiceResponse:
     response = VoiceResponse()
     if step.params.get("DialCallStatus") in ("completed", "answered"):
         # Answered and done, whatever the call says: nothing to write, so nothing to lock.
-        if Call.objects.filter(sid=step.sid).exists():
+        if fetch_row(Call, sid=step.sid) is not None:
             response.hangup()
         return response
     with _writes():
@@ -681,7 +679,7 @@ def leg(step: Step) -> VoiceResponse:
     if agent is None:
         return VoiceResponse()
     with _writes():
-        call = _locked_call(parent, "case")
+        call = _locked_call(parent)
         if call is None or call.answered_at is not None:
             return VoiceResponse()
         read = _as_read(call)
@@ -690,8 +688,8 @@ def leg(step: Step) -> VoiceResponse:
         call.outcome = Outcome.ANSWERED
         _open_case(call)
         _save_changes(call, read)
-        if call.case is not None:  # just opened, if it was not before
-            cases.answer_call(call.case, agent=agent, at=step.at)
+        if call.case_id is not None:  # just opened, if it was not before
+            cases.answer_call(call.case_id, agent=agent, at=step.at)
     return VoiceResponse()
 
 
