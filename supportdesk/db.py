@@ -114,8 +114,8 @@ def _columns(fields: Iterable[Field]) -> str:
 
 
 def _field(model: type[Model], name: str) -> Field:
-    """A concrete field by name or attribute name (``case`` or ``case_id``)."""
-    field = model._meta.get_field(name)
+    """A concrete field by name or attribute name (``case`` or ``case_id``), or ``pk``."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
     assert isinstance(field, Field), f"{model.__name__}.{name} is not a column"
     return field
 

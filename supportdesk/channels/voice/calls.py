@@ -31,6 +31,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from supportdesk.accounts.middleware import showing
 from supportdesk.accounts.models import Agent, Contact, User
 from supportdesk.accounts.services import InvalidAddress, find_contact, normalize_phone
+from supportdesk.channels.voice import setup
 from supportdesk.channels.voice.choices import (
     AfterHours,
     CallStep,
@@ -279,14 +280,25 @@ def _save_changes(call: Call, read: tuple[object, ...]) -> None:
         update_row(Call, call.pk, **changed)
 
 
+def _setup(key: tuple[object, ...], read: Callable[[], T]) -> T:
+    """Rows of the phone's set-up, kept by the process while its revision stands."""
+    return _once(key, lambda: setup.kept(key, read, _once(("revision",), setup.revision)))
+
+
+#: A number's hours and menu answer every call; its brand is the provider of the call's case.
+NUMBERS = PhoneNumber.objects.select_related("calendar", "menu", "brand")
+
+
 def _phone_number(number: str) -> PhoneNumber | None:
-    # Its hours and menu answer every call; its provider matters only to a case opened at once.
-    found = PhoneNumber.objects.select_related("calendar", "menu").filter(number=number)
-    return _once(("number", number), lambda: _first(found))
+    return _setup(("number", number), lambda: _first(NUMBERS.filter(number=number)))
+
+
+def _phone_number_by_key(pk: int) -> PhoneNumber | None:
+    return _setup(("number-pk", pk), lambda: _first(NUMBERS.filter(pk=pk)))
 
 
 def _options(menu_id: int) -> list[MenuOption]:
-    return _once(("options", menu_id), lambda: list(MenuOption.objects.filter(menu=menu_id)))
+    return _setup(("options", menu_id), lambda: list(MenuOption.objects.filter(menu=menu_id)))
 
 
 def _option(menu_id: int | None, key: str) -> MenuOption | None:
@@ -298,16 +310,27 @@ def _option(menu_id: int | None, key: str) -> MenuOption | None:
 # ------------------------------------------------------------------------- the case
 
 
-#: What ``_open_case`` reads of a call: who called, their organization, the number's provider.
-CASE_OPENING = ("contact__user", "organization", "number__brand")
+def _caller(call: Call) -> None:
+    """Who called, their organization and the number they called, read for the case the call
+    opens: the contact with its organization in one query, the number from the set-up."""
+    if call.number_id is not None:
+        call.number = _phone_number_by_key(call.number_id)
+    if call.contact_id is not None:
+        contact = _first(
+            Contact.objects.select_related("user", "organization").filter(pk=call.contact_id)
+        )
+        call.contact = contact
+        if contact is not None and contact.organization_id == call.organization_id:
+            call.organization = contact.organization
 
 
 def _case_opening(call: Call) -> cases.CaseOpening:
     """The case the call opens, worked out once per request for the caller as the call names
     them (a step may work it out before its write transaction, see ``_read_ahead``)."""
-    return _once(
-        ("case", call.pk, call.contact_id, call.organization_id, call.language),
-        lambda: cases.prepare_case(
+
+    def prepare() -> cases.CaseOpening:
+        _caller(call)
+        return cases.prepare_case(
             subject=_("Phone call from %(number)s") % {"number": call.from_number},
             body=_("Called %(number)s.") % {"number": call.to_number},
             channel=Channel.PHONE,
@@ -318,8 +341,9 @@ def _case_opening(call: Call) -> cases.CaseOpening:
             brand=call.number.brand if call.number is not None else None,
             at=call.rang_at,
             identify_sender=False,
-        ),
-    )
+        )
+
+    return _once(("case", call.pk, call.contact_id, call.organization_id, call.language), prepare)
 
 
 def _open_case(call: Call) -> None:
@@ -414,7 +438,7 @@ def _ring(call: Call, lines: list[AgentLine]) -> VoiceResponse:
 
 
 def _team_lines(team_id: int) -> list[AgentLine]:
-    return _once(
+    return _setup(
         ("team", team_id),
         lambda: list(
             AgentLine.objects.filter(agent__teams=team_id, available=True)
@@ -425,7 +449,7 @@ def _team_lines(team_id: int) -> list[AgentLine]:
 
 
 def _extension_line(digits: str) -> AgentLine | None:
-    return _once(
+    return _setup(
         ("extension", digits),
         lambda: AgentLine.objects.filter(extension=digits, available=True).first(),
     )
@@ -459,7 +483,7 @@ def _closed(call: Call, number: PhoneNumber, at: datetime) -> VoiceResponse | No
 
 
 def _pins_exist() -> bool:
-    return SupportPin.objects.exists()
+    return _setup(("pins",), SupportPin.objects.exists)
 
 
 def incoming(step: Step) -> VoiceResponse:
@@ -598,7 +622,7 @@ def _read_ahead(sid: str, digits: str) -> None:
     """What the keys will need where the call stood a moment ago (the menu's options, the
     team's lines, the PIN or extension keyed, the case that ringing or voicemail opens), read
     before the write transaction; a call that moved meanwhile has the rest read inside it."""
-    seen = _first(Call.objects.filter(sid=sid).select_related(*CASE_OPENING))
+    seen = fetch_row(Call, sid=sid)
     if seen is None:
         return
     rings = False
@@ -697,8 +721,12 @@ def _answering_agent(step: Step) -> User | None:
     """The agent whose line answered (``agent``), or who placed the call back (``callback``)."""
     agent_id, callback_id = step.params.get("agent", ""), step.params.get("callback", "")
     if agent_id.isdigit():
-        agent = _first(Agent.objects.select_related("user").filter(pk=int(agent_id)))
-        return agent.user if agent else None
+        agent = fetch_row(Agent, pk=int(agent_id))
+        user = fetch_row(User, pk=agent.user_id) if agent is not None else None
+        if agent is None or user is None:
+            return None
+        agent.user = user  # and the user knows its agent
+        return user
     if callback_id.isdigit():
         return _first(User.objects.filter(call_backs_placed__pk=int(callback_id)))
     return None

@@ -145,6 +145,17 @@ class SupportPin(models.Model):
         return f"{self.organization} ****"
 
 
+class SetupRevision(models.Model):
+    """One number, replaced by every saved row of the phone's set-up (``apps.py``) in its
+    transaction: web processes keep what they read of the set-up while it stands. A random
+    number, not a count, so a rolled-back change never brings back one a kept copy stands for."""
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
 class CallQuerySet(RestrictedQuerySet["Call"]):
     """Agents see the calls of the cases their brand works on, and calls not (yet) on a case;
     customers see calls only as their cases' messages."""

@@ -8,6 +8,7 @@ geral, extension 101) takes calls on +351 911 000 001. Monday 9 March 2026 10:00
 """
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
@@ -222,7 +223,7 @@ def test_a_call_answered_by_an_agent_stays_within_its_statements(
         with django_assert_max_num_queries(22):  # store; keys and case read ahead; writes
             dial = phone.press("1")
         leg_url = dial.find("Dial/Number").get("statusCallback").removeprefix("http://testserver")
-        with django_assert_max_num_queries(16):  # store; agent; call and case; the answer
+        with django_assert_max_num_queries(17):  # store; agent, user; call, case; the answer
             phone.twiml(leg_url, CallStatus="in-progress", ParentCallSid=phone.sid)
         with django_assert_max_num_queries(7):  # store; does the call exist; done
             phone.twiml("/channels/voice/dial", DialCallStatus="completed")
@@ -433,3 +434,38 @@ def test_an_agent_on_a_softphone_is_rung_as_a_client_and_answering_there_meets_t
     case = case_of(phone.sid)
     assert case.clocks.get(metric="first_response").met_at == answered
     assert case.assignee == lines.agent
+
+
+@pytest.mark.django_db
+def test_a_changed_set_up_is_heard_on_the_next_call(lines, client):
+    """Each process keeps the numbers, menus and lines it read; a saved change (the world file,
+    the admin) is heard on the very next call."""
+    with time_machine.travel(MONDAY_10, tick=False):
+        assert "suporte técnico" in said(Carrier(client, sid="CA-before").call())
+        assert Carrier(client, sid="CA-before").press("1").find("Dial/Number") is not None
+
+        option = MenuOption.objects.get(menu__slug="main", key="1")
+        option.label = {"pt": "apoio ao cliente"}
+        option.save()
+        line = AgentLine.objects.get(extension="101")
+        line.available = False
+        line.save()
+
+        menu = said(Carrier(client, sid="CA-after").call())
+        assert "apoio ao cliente" in menu and "suporte técnico" not in menu
+        nobody = Carrier(client, sid="CA-after").press("1")
+    assert nobody.find("Dial") is None and nobody.find("Record") is not None
+
+
+@pytest.mark.django_db
+def test_a_carrier_request_with_a_nul_is_refused_before_it_is_stored(lines, client):
+    form = {"CallSid": "CA-nul", "From": ANA_PHONE, "To": "+351\x00", "CallStatus": "ringing"}
+    response = client.post(  # as carriers post: a urlencoded form
+        "/channels/voice/incoming",
+        urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=carrier.sign("http://testserver/channels/voice/incoming", form),
+    )
+    assert response.status_code == 400
+    assert b"To contains a NUL character" in response.content
+    assert not CarrierRequest.objects.exists()
