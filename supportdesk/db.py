@@ -120,12 +120,25 @@ def _field(model: type[Model], name: str) -> Field:
     return field
 
 
+#: Per (model, vendor): each column's converters, as the ORM loads it (SQLite's text into
+#: datetimes, JSON...).
+_loaders: dict[tuple[object, ...], list[tuple[int, Any, list[Any]]]] = {}
+
+
 def _converted(model: type[Model], fields: tuple[Field, ...], row: Sequence[Any]) -> list[Any]:
-    """A row's values as the ORM would load them (SQLite's text into datetimes, JSON...)."""
+    key = (model, connection.vendor)
+    if key not in _loaders:
+        columns = [(i, field.get_col(model._meta.db_table)) for i, field in enumerate(fields)]
+        _loaders[key] = [
+            (i, col, converters)
+            for i, col in columns
+            if (
+                converters := connection.ops.get_db_converters(col)
+                + col.get_db_converters(connection)
+            )
+        ]
     values = list(row)
-    for i, field in enumerate(fields):
-        col = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+    for i, col, converters in _loaders[key]:
         for convert in converters:
             values[i] = convert(values[i], col, connection)
     return values
@@ -170,24 +183,46 @@ def fetch_row(model: type[M], *, lock: bool = False, **key: object) -> M | None:
 def insert_row(obj: Model) -> None:
     """``obj.save(force_insert=True)`` for a model no signal listens to, with its SQL compiled
     once; sets the new primary key."""
-    model = type(obj)
+    insert_rows([obj])
+
+
+def insert_rows(objs: Sequence[Model]) -> None:
+    """``bulk_create(objs)`` of one model no signal listens to, in one statement compiled once
+    per model and count; sets the primary keys (returned in the order given, as Django's own
+    bulk insert relies on)."""
+    if not objs:
+        return
+    model = type(objs[0])
 
     def build() -> tuple[str, tuple[Field, ...]]:
         meta = model._meta
         fields = tuple(f for f in meta.concrete_fields if f is not meta.auto_field)
+        row = f"({', '.join(['%s'] * len(fields))})"
         sql = (
             f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({_columns(fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"RETURNING {_columns([meta.pk])}"
+            f"VALUES {', '.join([row] * len(objs))} RETURNING {_columns([meta.pk])}"
         )
         return sql, fields
 
-    sql, fields = _statement(("insert", model), build)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql, fields = _statement(("insert", model, len(objs)), build)
+    params = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="save")  # a parent saved since
+        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        obj.pk = cursor.fetchone()[0]
-    obj._state.adding, obj._state.db = False, connection.alias
+        keys = cursor.fetchall()
+    for obj, (pk,) in zip(objs, keys, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def save_fields(obj: Model, *names: str) -> None:
+    """``obj.save(update_fields=names)`` for a model no signal listens to, with its SQL
+    compiled once."""
+    model = type(obj)
+    columns = [_field(model, name).attname for name in names]
+    update_row(model, obj.pk, **{column: getattr(obj, column) for column in columns})
 
 
 def update_row(model: type[Model], pk: object, **values: object) -> None:

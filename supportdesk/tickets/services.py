@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from supportdesk.accounts.models import Brand, Contact, Organization, Team, User
 from supportdesk.accounts.services import InvalidAddress, find_contact, normalize_address
 from supportdesk.assets.models import Asset
-from supportdesk.db import writing
+from supportdesk.db import fetch_row, insert_row, insert_rows, save_fields, writing
 from supportdesk.plans.choices import ON_DEMAND_METRICS, Metric
 from supportdesk.plans.contracts import in_force_among, local_day, organization_contracts
 from supportdesk.plans.entitlements import case_access
@@ -269,9 +269,9 @@ class CaseOpening:
                 numbering.note_reference(case.reference)
             else:
                 case.reference = numbering.next_reference(case.brand_id)
-            case.save()
-            SlaClock.objects.bulk_create(self.clocks)
-            Message.objects.create(
+            insert_row(case)
+            insert_rows(self.clocks)
+            message = Message(
                 case=case,
                 at=at,
                 kind=MessageKind.CUSTOMER,
@@ -279,6 +279,7 @@ class CaseOpening:
                 from_address=case.requester_address,
                 body=self.body,
             )
+            insert_row(message)
             log = [
                 events.created(
                     case,
@@ -297,7 +298,7 @@ class CaseOpening:
                     )
                 )
             log += [events.clock(case, EventKind.CLOCK_STARTED, at, c) for c in self.clocks]
-            Event.objects.bulk_create(log)
+            insert_rows(log)
         return case
 
 
@@ -429,9 +430,13 @@ PLAN_AND_HOURS = ("plan", "plan__calendar")
 def _locked(case: Case | int, related: Sequence[str] = PLAN_AND_HOURS) -> Case:
     """Re-read the case (or the case of that key) under a row lock so concurrent changes
     serialise."""
-    query = Case.objects.select_for_update(of=("self",))
     pk = case if isinstance(case, int) else case.pk
-    return (query.select_related(*related) if related else query).get(pk=pk)
+    if related:
+        return Case.objects.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
+    found = fetch_row(Case, pk=pk, lock=True)
+    if found is None:
+        raise Case.DoesNotExist(f"no case {pk}")
+    return found
 
 
 def _clocks(case: Case, *, hours: bool = True) -> list[SlaClock]:
@@ -458,7 +463,7 @@ def _settle(case: Case, clocks: Sequence[SlaClock], at: datetime) -> None:
 def _save_case(case: Case, clocks: Sequence[SlaClock], at: datetime, *fields: str) -> None:
     case.next_due = clockmath.next_due(clocks)
     case.updated_at = at
-    case.save(update_fields=["next_due", "updated_at", *fields])
+    save_fields(case, "next_due", "updated_at", *fields)
 
 
 def _require_open(case: Case) -> None:
@@ -519,7 +524,7 @@ def _meet_first_response(case: Case, clocks: Sequence[SlaClock], at: datetime) -
     for clock in clocks:
         if clock.metric == Metric.FIRST_RESPONSE and clock.met_at is None:
             clock.met_at = at
-            clock.save(update_fields=["met_at"])
+            save_fields(clock, "met_at")
             log.append(events.clock(case, EventKind.CLOCK_MET, at, clock))
     return log
 
@@ -548,7 +553,7 @@ def answer_call(case: Case | int, *, agent: User, at: datetime | None = None) ->
         log.append(
             events.changed(case, EventKind.ASSIGNEE, at, actor=agent, before=None, after=agent)
         )
-    Event.objects.bulk_create(log)
+    insert_rows(log)
     _save_case(case, clocks, at, *fields)
     return case
 
