@@ -184,12 +184,14 @@ def measure(port: int, token: str, concurrency: int, calls: int, server: int = 0
         for c in carriers
     ]
     cpu_before = server_cpu_seconds(server) if server else 0.0
+    client_before = time.process_time()
     start = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
+    client = time.process_time() - client_before
     cpu = server_cpu_seconds(server) - cpu_before if server else 0.0
     every = sorted(x for kind in STEPS for x in timings[kind])
     failures = [f for c in carriers for f in c.failures]
@@ -208,6 +210,7 @@ def measure(port: int, token: str, concurrency: int, calls: int, server: int = 0
         "rps": len(every) / elapsed,
         "cps": per_carrier * concurrency / elapsed,
         "cpu_ms": cpu * 1000 / max(1, len(every)),
+        "client_ms": client * 1000 / max(1, len(every)),
     }
 
 
@@ -259,7 +262,8 @@ def main() -> None:
             print(
                 f"  {r['concurrency']:>2} concurrent call(s): p50 {p50:5.1f} ms   "
                 f"p95 {p95:5.1f} ms   p99 {p99:5.1f} ms   {r['rps']:6.1f} requests/s   "
-                f"{r['cps']:5.1f} calls/s   server CPU {r['cpu_ms']:.1f} ms/request   "
+                f"{r['cps']:5.1f} calls/s   CPU ms/request: server {r['cpu_ms']:.1f}, "
+                f"this client {r['client_ms']:.1f}   "
                 f"({r['calls']} calls, {r['requests']} requests, "
                 f"{len(r['failures'])} failures{failed})"
             )

@@ -7,6 +7,10 @@ beside the database (``flock`` wakes the next waiter the moment the lock is free
 threads of one process on a mutex before that, so latency stays near the service time.
 Services do their reads first and hold the queue only for the transaction that writes.
 PostgreSQL locks rows, not the database: there ``writing()`` is ``transaction.atomic()``.
+
+And rows by key (``fetch_row``, ``insert_rows``, ``save_fields``): the few statements a phone
+call's steps wait on, with the SQL Django writes for them compiled once per process. They skip
+model signals, so they serve only models nothing listens to (the call, the case and its rows).
 """
 
 import fcntl
@@ -207,7 +211,8 @@ def insert_rows(objs: Sequence[Model]) -> None:
     sql, fields = _statement(("insert", model, len(objs)), build)
     params = []
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="save")  # a parent saved since
+        # A parent saved since it was assigned: its new key into the column, as save() does.
+        obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
         params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

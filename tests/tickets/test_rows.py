@@ -1,0 +1,59 @@
+"""Rows by key (``supportdesk.db``): the SQL compiled once must read and write exactly what the
+ORM reads and writes, on SQLite and on PostgreSQL."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from supportdesk.db import fetch_row, insert_rows, save_fields
+from supportdesk.tickets import services
+from supportdesk.tickets.models import Case, Event
+
+AT = datetime(2026, 3, 9, 10, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+def case(world) -> Case:
+    return services.open_case(
+        subject="Site em baixo", body="O site não abre.", channel="email",
+        sender="ana@cliente-b.pt", received_via="suporte@webplug.example", at=AT,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_row_fetched_by_key_is_the_row_the_orm_loads(case):
+    fetched = fetch_row(Case, pk=case.pk)
+    loaded = Case.objects.get(pk=case.pk)
+    columns = [f.attname for f in Case._meta.concrete_fields]
+    assert [getattr(fetched, c) for c in columns] == [getattr(loaded, c) for c in columns]
+    assert fetched.received_at == AT and fetched.received_at.tzinfo is not None
+    assert fetch_row(Case, reference=case.reference).pk == case.pk
+    assert fetch_row(Case, pk=case.pk + 1000) is None
+
+
+@pytest.mark.django_db
+def test_rows_inserted_together_get_their_keys_in_order_and_read_back_whole(case, world):
+    made = [
+        Event(case=case, at=AT, kind="note", actor=world.agent, before=None, after={"n": n})
+        for n in range(3)
+    ]
+    insert_rows(made)
+    assert [e.pk for e in made] == sorted(e.pk for e in made)
+    for event in made:
+        stored = Event.objects.get(pk=event.pk)
+        assert (stored.case_id, stored.at, stored.actor_id, stored.after) == (
+            case.pk, AT, world.agent.pk, event.after,
+        )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_saving_named_fields_changes_those_and_no_other(case, world):
+    stale = Case.objects.get(pk=case.pk)
+    stale.subject = "changed elsewhere, never saved"
+    case.assignee = world.agent
+    case.status = "open"
+    save_fields(case, "assignee", "status")
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.assignee_id, stored.status, stored.subject) == (
+        world.agent.pk, "open", "Site em baixo",
+    )  # fmt: skip
