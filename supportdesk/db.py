@@ -184,6 +184,29 @@ def fetch_row(model: type[M], *, lock: bool = False, **key: object) -> M | None:
     )
 
 
+def fetch_rows(model: type[M], order_by: str, **key: object) -> list[M]:
+    """The rows whose ``key`` (one field) is given, every concrete field loaded, in the order
+    of one field."""
+    ((name, value),) = key.items()
+
+    def build() -> tuple[str, tuple[Field, ...]]:
+        meta = model._meta
+        fields = tuple(meta.concrete_fields)
+        sql = (
+            f"SELECT {_columns(fields)} FROM {connection.ops.quote_name(meta.db_table)} "
+            f"WHERE {_columns([_field(model, name)])} = %s "
+            f"ORDER BY {_columns([_field(model, order_by)])}, {_columns([meta.pk])}"
+        )
+        return sql, fields
+
+    sql, fields = _statement(("fetch-all", model, name, order_by), build)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_field(model, name).get_db_prep_value(value, connection)])
+        rows = cursor.fetchall()
+    names = [f.attname for f in fields]
+    return [model.from_db(connection.alias, names, _converted(model, fields, r)) for r in rows]
+
+
 def insert_row(obj: Model) -> None:
     """``obj.save(force_insert=True)`` for a model no signal listens to, with its SQL compiled
     once; sets the new primary key."""

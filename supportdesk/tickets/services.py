@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 from supportdesk.accounts.models import Brand, Contact, Organization, Team, User
 from supportdesk.accounts.services import InvalidAddress, find_contact, normalize_address
 from supportdesk.assets.models import Asset
-from supportdesk.db import fetch_row, insert_row, insert_rows, save_fields, writing
+from supportdesk.db import (
+    fetch_row,
+    fetch_rows,
+    insert_row,
+    insert_rows,
+    save_fields,
+    writing,
+)
 from supportdesk.plans.choices import ON_DEMAND_METRICS, Metric
 from supportdesk.plans.contracts import in_force_among, local_day, organization_contracts
 from supportdesk.plans.entitlements import case_access
@@ -441,8 +448,12 @@ def _locked(case: Case | int, related: Sequence[str] = PLAN_AND_HOURS) -> Case:
 
 def _clocks(case: Case, *, hours: bool = True) -> list[SlaClock]:
     """The case's clocks, with the hours each counts (``hours``) when the change moves a due."""
-    clocks = case.clocks.select_related("calendar") if hours else case.clocks.all()
-    return list(clocks.order_by("metric"))
+    if not hours:
+        clocks = fetch_rows(SlaClock, "metric", case_id=case.pk)
+        for clock in clocks:
+            clock.case = case  # as the case's own related manager leaves it
+        return clocks
+    return list(case.clocks.select_related("calendar").order_by("metric", "pk"))
 
 
 def _settle(case: Case, clocks: Sequence[SlaClock], at: datetime) -> None:

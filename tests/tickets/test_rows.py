@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from supportdesk.db import fetch_row, insert_rows, save_fields
+from supportdesk.db import fetch_row, fetch_rows, insert_rows, save_fields
 from supportdesk.tickets import services
-from supportdesk.tickets.models import Case, Event
+from supportdesk.tickets.models import Case, Event, SlaClock
 
 AT = datetime(2026, 3, 9, 10, 0, 0, 123456, tzinfo=UTC)
 
@@ -57,3 +57,15 @@ def test_saving_named_fields_changes_those_and_no_other(case, world):
     assert (stored.assignee_id, stored.status, stored.subject) == (
         world.agent.pk, "open", "Site em baixo",
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_rows_fetched_by_key_are_the_rows_the_orm_loads_in_the_same_order(case):
+    fetched = fetch_rows(SlaClock, "metric", case_id=case.pk)
+    loaded = list(case.clocks.order_by("metric", "pk"))
+    columns = [f.attname for f in SlaClock._meta.concrete_fields]
+    assert len(fetched) >= 2  # first response and restoration
+    assert [[getattr(c, n) for n in columns] for c in fetched] == [
+        [getattr(c, n) for n in columns] for c in loaded
+    ]
+    assert fetch_rows(SlaClock, "metric", case_id=case.pk + 1000) == []
