@@ -20,6 +20,8 @@ T = TypeVar("T")
 #: What this process has read of the set-up, and the revision it stands for.
 _kept: dict[tuple[object, ...], object] = {}
 _kept_at: list[int | None] = [None]
+#: Callers key what they like (extensions, PINs that miss): what is kept stays bounded.
+MOST_KEPT = 4096
 
 
 def revision() -> int:
@@ -33,7 +35,7 @@ def revision() -> int:
 
 def kept(key: tuple[object, ...], read: Callable[[], T], at: int) -> T:
     """``read()``, once per process and revision ``at`` (the revision its step read)."""
-    if _kept_at[0] != at:
+    if _kept_at[0] != at or len(_kept) >= MOST_KEPT:
         _kept.clear()
         _kept_at[0] = at
     if key not in _kept:

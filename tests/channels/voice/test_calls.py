@@ -469,3 +469,18 @@ def test_a_carrier_request_with_a_nul_is_refused_before_it_is_stored(lines, clie
     assert response.status_code == 400
     assert b"To contains a NUL character" in response.content
     assert not CarrierRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_extensions_keyed_at_random_keep_the_kept_set_up_bounded(lines, client, monkeypatch):
+    """Callers key what they like: a process never keeps more than its bound of set-up reads."""
+    from supportdesk.channels.voice import setup
+
+    monkeypatch.setattr(setup, "MOST_KEPT", 5)
+    with time_machine.travel(MONDAY_10, tick=False):
+        for n in range(12):
+            phone = Carrier(client, sid=f"CA-ext-{n}")
+            phone.call()
+            phone.press("3")
+            assert "extensão" in said(phone.press(f"9{n:03d}"))  # no such extension: the menu
+            assert len(setup._kept) <= 5
