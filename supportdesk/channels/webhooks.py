@@ -6,7 +6,8 @@ content policies and the sign-in lockout serve people's browsers; a carrier's re
 no cookie and its only credential is its signature, which its view checks. Resolving the URL
 and passing a dozen middleware took a fifth of a phone step's time. First in ``MIDDLEWARE``,
 this hands the carriers' paths to their views with what still applies: a NUL is refused as
-everywhere, and the views answer in the site's language whatever the last request chose.
+everywhere, plain HTTP is redirected where the site requires HTTPS, and the views answer in the
+site's language whatever the last request chose.
 """
 
 import re
@@ -30,8 +31,8 @@ class CarrierWebhooks:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         found = ROUTE.fullmatch(request.path_info)
-        if found is None:
-            return self.get_response(request)
+        if found is None or (settings.SECURE_SSL_REDIRECT and not request.is_secure()):
+            return self.get_response(request)  # (plain HTTP where HTTPS is required: redirected)
         refused = refusal(request)
         if refused is not None:
             return refused

@@ -484,3 +484,14 @@ def test_extensions_keyed_at_random_keep_the_kept_set_up_bounded(lines, client, 
             phone.press("3")
             assert "extensão" in said(phone.press(f"9{n:03d}"))  # no such extension: the menu
             assert len(setup._kept) <= 5
+
+
+@pytest.mark.django_db
+def test_where_https_is_required_a_carrier_posting_plain_http_is_redirected(
+    lines, client, settings
+):
+    settings.SECURE_SSL_REDIRECT = True
+    response = Carrier(client).post("/channels/voice/incoming", CallStatus="ringing")
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/channels/voice/incoming"
+    assert not CarrierRequest.objects.exists()
