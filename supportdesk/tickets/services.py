@@ -28,7 +28,7 @@ from supportdesk.db import (
 from supportdesk.plans.choices import ON_DEMAND_METRICS, Metric
 from supportdesk.plans.contracts import in_force_among, local_day, organization_contracts
 from supportdesk.plans.entitlements import case_access
-from supportdesk.plans.models import BusinessCalendar, Contract, Plan
+from supportdesk.plans.models import BusinessCalendar, Contract, Plan, SlaTarget
 from supportdesk.tickets import clocks as clockmath
 from supportdesk.tickets import events, numbering, outbox
 from supportdesk.tickets.choices import (
@@ -186,7 +186,7 @@ def _start_clocks(case: Case, decision: CoverageDecision) -> list[SlaClock]:
     plan = decision.plan
     if plan is None:
         return []
-    targets = list(plan.targets.all())
+    targets = fetch_rows(SlaTarget, "position", plan_id=plan.pk)  # the plan's order
     started = []
     for metric in Metric.values:
         if metric in ON_DEMAND_METRICS:
