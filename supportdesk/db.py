@@ -157,10 +157,10 @@ def _statement(
     return _statements[key]
 
 
-def fetch_row(model: type[M], *, lock: bool = False, **key: object) -> M | None:
-    """The row whose unique ``key`` (one field) is given, every concrete field loaded; locked
-    until the transaction ends where the database locks rows (``select_for_update``)."""
-    ((name, value),) = key.items()
+def _select(
+    model: type[M], name: str, value: object, *, lock: bool = False, order_by: str = ""
+) -> list[M]:
+    """The rows whose field ``name`` is ``value``, every concrete field loaded."""
 
     def build() -> tuple[str, tuple[Field, ...]]:
         meta = model._meta
@@ -169,42 +169,32 @@ def fetch_row(model: type[M], *, lock: bool = False, **key: object) -> M | None:
             f"SELECT {_columns(fields)} FROM {connection.ops.quote_name(meta.db_table)} "
             f"WHERE {_columns([_field(model, name)])} = %s"
         )
+        if order_by:
+            sql += f" ORDER BY {_columns([_field(model, order_by), meta.pk])}"
         if lock and connection.features.has_select_for_update:
             sql += " FOR UPDATE"
         return sql, fields
 
-    sql, fields = _statement(("fetch", model, name, lock), build)
+    sql, fields = _statement(("select", model, name, lock, order_by), build)
     with connection.cursor() as cursor:
         cursor.execute(sql, [_field(model, name).get_db_prep_value(value, connection)])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return model.from_db(
-        connection.alias, [f.attname for f in fields], _converted(model, fields, row)
-    )
+        rows = cursor.fetchall()
+    names = [f.attname for f in fields]
+    return [model.from_db(connection.alias, names, _converted(model, fields, r)) for r in rows]
+
+
+def fetch_row(model: type[M], *, lock: bool = False, **key: object) -> M | None:
+    """The row whose unique ``key`` (one field) is given, every concrete field loaded; locked
+    until the transaction ends where the database locks rows (``select_for_update``)."""
+    ((name, value),) = key.items()
+    return next(iter(_select(model, name, value, lock=lock)), None)
 
 
 def fetch_rows(model: type[M], order_by: str, **key: object) -> list[M]:
     """The rows whose ``key`` (one field) is given, every concrete field loaded, in the order
     of one field."""
     ((name, value),) = key.items()
-
-    def build() -> tuple[str, tuple[Field, ...]]:
-        meta = model._meta
-        fields = tuple(meta.concrete_fields)
-        sql = (
-            f"SELECT {_columns(fields)} FROM {connection.ops.quote_name(meta.db_table)} "
-            f"WHERE {_columns([_field(model, name)])} = %s "
-            f"ORDER BY {_columns([_field(model, order_by)])}, {_columns([meta.pk])}"
-        )
-        return sql, fields
-
-    sql, fields = _statement(("fetch-all", model, name, order_by), build)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_field(model, name).get_db_prep_value(value, connection)])
-        rows = cursor.fetchall()
-    names = [f.attname for f in fields]
-    return [model.from_db(connection.alias, names, _converted(model, fields, r)) for r in rows]
+    return _select(model, name, value, order_by=order_by)
 
 
 def insert_row(obj: Model) -> None:

@@ -48,7 +48,7 @@ from supportdesk.channels.voice.models import (
     PhoneNumber,
     SupportPin,
 )
-from supportdesk.db import fetch_row, insert_row, update_row, writing
+from supportdesk.db import fetch_row, insert_row, save_fields, update_row, writing
 from supportdesk.plans.models import kernel_for
 from supportdesk.tickets import display
 from supportdesk.tickets import services as cases
@@ -272,12 +272,9 @@ def _as_read(call: Call) -> tuple[object, ...]:
 
 
 def _save_changes(call: Call, read: tuple[object, ...]) -> None:
-    changed = {
-        f: getattr(call, f) for f, was in zip(CONVERSATION, read, strict=True)
-        if getattr(call, f) != was
-    }  # fmt: skip
+    changed = [f for f, was in zip(CONVERSATION, read, strict=True) if getattr(call, f) != was]
     if changed:
-        update_row(Call, call.pk, **changed)
+        save_fields(call, *changed)
 
 
 def _setup(key: tuple[object, ...], read: Callable[[], T]) -> T:
