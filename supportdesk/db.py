@@ -18,6 +18,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -108,7 +109,7 @@ def claim_for_sending(item: Any, now: datetime, lease: timedelta) -> bool:
 
 #: SQL Django compiled once, per (what, model, fields, vendor): compiling a queryset costs six
 #: times what SQLite takes to run it, which on a path a caller waits on is most of the wait.
-_statements: dict[tuple[object, ...], tuple[str, tuple[Field, ...]]] = {}
+_statements: dict[tuple[object, ...], tuple[str, Any]] = {}
 
 M = TypeVar("M", bound=Model)
 
@@ -148,53 +149,123 @@ def _converted(model: type[Model], fields: tuple[Field, ...], row: Sequence[Any]
     return values
 
 
-def _statement(
-    key: tuple[object, ...], build: Callable[[], tuple[str, tuple[Field, ...]]]
-) -> tuple[str, tuple[Field, ...]]:
+S = TypeVar("S")
+
+
+def _statement(key: tuple[object, ...], build: Callable[[], tuple[str, S]]) -> tuple[str, S]:
     key = (*key, connection.vendor)
     if key not in _statements:
         _statements[key] = build()
     return _statements[key]
 
 
-def _select(
-    model: type[M], name: str, value: object, *, lock: bool = False, order_by: str = ""
-) -> list[M]:
-    """The rows whose field ``name`` is ``value``, every concrete field loaded."""
+@dataclass(frozen=True)
+class _Table:
+    """One model's columns in a SELECT, and how its row hangs from an earlier table's."""
 
-    def build() -> tuple[str, tuple[Field, ...]]:
-        meta = model._meta
-        fields = tuple(meta.concrete_fields)
-        sql = (
-            f"SELECT {_columns(fields)} FROM {connection.ops.quote_name(meta.db_table)} "
-            f"WHERE {_columns([_field(model, name)])} = %s"
+    model: type[Model]
+    fields: tuple[Field, ...]
+    parent: int = -1  # the table whose foreign key reaches this one (-1: the rows asked for)
+    via: Field | None = None
+
+    @property
+    def pk_at(self) -> int:
+        return self.fields.index(self.model._meta.pk)
+
+
+def _select(
+    model: type[M],
+    key: dict[str, object],
+    *,
+    lock: bool = False,
+    order_by: Sequence[str] = (),
+    related: Sequence[str] = (),
+) -> list[M]:
+    """The rows whose fields equal ``key``, every concrete field loaded, in the order of
+    ``order_by`` (``-`` for descending) and then the primary key; with the rows their foreign
+    keys in ``related`` reach (``plan``, ``plan__calendar``), joined as ``select_related``
+    joins them."""
+    assert not (lock and related), "locking joined rows locks more than the row asked for"
+    names, ordering, paths = tuple(key), tuple(order_by), tuple(related)
+
+    def build() -> tuple[str, tuple[_Table, ...]]:
+        quote = connection.ops.quote_name
+        tables = [_Table(model, tuple(model._meta.concrete_fields))]
+        joins = []
+        for path in paths:
+            *up, name = path.split("__")
+            parent = 1 + paths.index("__".join(up)) if up else 0
+            via = _field(tables[parent].model, name)
+            target = via.related_model
+            assert isinstance(target, type) and issubclass(target, Model), path
+            tables.append(_Table(target, tuple(target._meta.concrete_fields), parent, via))
+            joins.append(
+                f"LEFT OUTER JOIN {quote(target._meta.db_table)} T{len(tables) - 1} "
+                f"ON T{len(tables) - 1}.{quote(target._meta.pk.column)} = "
+                f"T{parent}.{quote(via.column)}"
+            )
+
+        def column(name: str) -> str:
+            return f"T0.{quote(_field(model, name).column)}"
+
+        columns = ", ".join(
+            f"T{i}.{quote(f.column)}" for i, table in enumerate(tables) for f in table.fields
         )
-        if order_by:
-            sql += f" ORDER BY {_columns([_field(model, order_by), meta.pk])}"
+        where = " AND ".join(f"{column(name)} = %s" for name in names)
+        sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} T0 {' '.join(joins)}"
+        sql += f" WHERE {where}"
+        if ordering:
+            terms = [column(t.lstrip("-")) + (" DESC" if t[0] == "-" else "") for t in ordering]
+            if not {"pk", "-pk", model._meta.pk.name, f"-{model._meta.pk.name}"} & set(ordering):
+                terms.append(column("pk"))
+            sql += f" ORDER BY {', '.join(terms)}"
         if lock and connection.features.has_select_for_update:
             sql += " FOR UPDATE"
-        return sql, fields
+        return sql, tuple(tables)
 
-    sql, fields = _statement(("select", model, name, lock, order_by), build)
+    sql, tables = _statement(("select", model, names, lock, ordering, paths), build)
+    params = [_field(model, name).get_db_prep_value(key[name], connection) for name in names]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_field(model, name).get_db_prep_value(value, connection)])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    names = [f.attname for f in fields]
-    return [model.from_db(connection.alias, names, _converted(model, fields, r)) for r in rows]
+    found = []
+    for row in rows:
+        objs: list[Model | None] = []
+        start = 0
+        for table in tables:
+            values = row[start : start + len(table.fields)]
+            start += len(table.fields)
+            obj = None
+            if table.parent < 0 or values[table.pk_at] is not None:  # None: a null key
+                obj = table.model.from_db(
+                    connection.alias,
+                    [f.attname for f in table.fields],
+                    _converted(table.model, table.fields, values),
+                )
+            if table.via is not None and objs[table.parent] is not None:
+                table.via.set_cached_value(objs[table.parent], obj)  # type: ignore[attr-defined]
+            objs.append(obj)
+        found.append(objs[0])
+    return found  # type: ignore[return-value]
 
 
-def fetch_row(model: type[M], *, lock: bool = False, **key: object) -> M | None:
-    """The row whose unique ``key`` (one field) is given, every concrete field loaded; locked
-    until the transaction ends where the database locks rows (``select_for_update``)."""
-    ((name, value),) = key.items()
-    return next(iter(_select(model, name, value, lock=lock)), None)
+def fetch_row(
+    model: type[M], *, lock: bool = False, related: Sequence[str] = (), **key: object
+) -> M | None:
+    """The row whose unique ``key`` is given, every concrete field loaded, with the rows its
+    foreign keys in ``related`` reach; locked until the transaction ends where the database
+    locks rows (``select_for_update``)."""
+    return next(iter(_select(model, key, lock=lock, related=related)), None)
 
 
-def fetch_rows(model: type[M], order_by: str, **key: object) -> list[M]:
-    """The rows whose ``key`` (one field) is given, every concrete field loaded, in the order
-    of one field."""
-    ((name, value),) = key.items()
-    return _select(model, name, value, order_by=order_by)
+def fetch_rows(
+    model: type[M], order_by: str | Sequence[str], *, related: Sequence[str] = (), **key: object
+) -> list[M]:
+    """The rows whose ``key`` fields are given, every concrete field loaded, in the order of
+    ``order_by`` (a field, or several; ``-`` for descending), then of the primary key; with
+    the rows their foreign keys in ``related`` reach."""
+    order = (order_by,) if isinstance(order_by, str) else order_by
+    return _select(model, key, order_by=order, related=related)
 
 
 def insert_row(obj: Model) -> None:
@@ -243,9 +314,9 @@ def save_fields(obj: Model, *names: str) -> None:
     update_row(model, obj.pk, **{column: getattr(obj, column) for column in columns})
 
 
-def update_row(model: type[Model], pk: object, **values: object) -> None:
+def update_row(model: type[Model], pk: object, **values: object) -> int:
     """``model.objects.filter(pk=pk).update(**values)`` with its SQL compiled once; attribute
-    names (``case_id``) or field names."""
+    names (``case_id``) or field names. Returns how many rows changed (0 or 1)."""
     names = tuple(sorted(values))
 
     def build() -> tuple[str, tuple[Field, ...]]:
@@ -262,3 +333,4 @@ def update_row(model: type[Model], pk: object, **values: object) -> None:
     params = [f.get_db_prep_save(values[n], connection) for f, n in zip(fields, names, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, model._meta.pk.get_db_prep_value(pk, connection)])
+        return cursor.rowcount

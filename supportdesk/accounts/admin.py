@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -45,7 +46,7 @@ class AddressForm(forms.ModelForm):
     """An address is stored as ``find_contact`` looks it up (lower-case email, E.164 number):
     typed any other way, the customer would be treated as unregistered."""
 
-    refusals = {
+    refusals: dict[str, tuple[Callable[[str], str], Any]] = {
         AddressKind.EMAIL: (normalize_email, _("%(v)s is not an email address")),
         AddressKind.PHONE: (
             normalize_phone,

@@ -19,6 +19,7 @@ from supportdesk.accounts.choices import (
     ContactRole,
     OrganizationEventKind,
 )
+from supportdesk.db import fetch_rows
 
 
 class UserManager(BaseUserManager["User"]):
@@ -162,11 +163,20 @@ class Contact(models.Model):
 
     @property
     def email(self) -> str | None:
-        return next((a.value for a in self.addresses.all() if a.kind == AddressKind.EMAIL), None)
+        return self._first_address(AddressKind.EMAIL)
 
     @property
     def phone(self) -> str | None:
-        return next((a.value for a in self.addresses.all() if a.kind == AddressKind.PHONE), None)
+        return self._first_address(AddressKind.PHONE)
+
+    def _first_address(self, kind: str) -> str | None:
+        """From the addresses prefetched for a list, or read by key with SQL compiled once
+        (every case a contact opens names its address)."""
+        if "addresses" in getattr(self, "_prefetched_objects_cache", {}):
+            addresses = list(self.addresses.all())
+        else:
+            addresses = fetch_rows(RegisteredAddress, "pk", contact_id=self.pk)
+        return next((a.value for a in addresses if a.kind == kind), None)
 
 
 class RegisteredAddress(models.Model):

@@ -2,6 +2,7 @@
 owner's confirmation by code, invitations, and the organization's audit history."""
 
 import csv
+import functools
 import hmac
 import secrets
 from collections.abc import Iterable, Sequence
@@ -36,6 +37,7 @@ from supportdesk.accounts.models import (
     Team,
     User,
 )
+from supportdesk.db import fetch_row, fetch_rows
 
 #: The owner's code: how long it works, how many guesses it allows, how often a new one is sent.
 OWNER_CODE_MINUTES = 10
@@ -56,8 +58,11 @@ def normalize_email(value: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_phone(value: str) -> str:
-    """E.164, so that '+351 21 000 0247' and '+351210000247' are one number."""
+    """E.164, so that '+351 21 000 0247' and '+351210000247' are one number. Kept per process:
+    each step of a call normalises the same few numbers, and parsing one costs more than
+    reading a row."""
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
@@ -82,12 +87,14 @@ def find_contact(address: str) -> Contact | None:
         kind, value = normalize_address(address)
     except InvalidAddress:
         return None
-    matches = list(
-        Contact.objects.filter(addresses__kind=kind, addresses__value=value)
-        .select_related("organization", "user")
-        .distinct()[:2]
-    )
-    return matches[0] if len(matches) == 1 else None
+    owners = {a.contact_id for a in fetch_rows(RegisteredAddress, "pk", kind=kind, value=value)}
+    return contact_by_key(owners.pop()) if len(owners) == 1 else None
+
+
+def contact_by_key(pk: int) -> Contact | None:
+    """The contact with its organization and user, in one statement compiled once: a caller
+    waits on it while the phone rings."""
+    return fetch_row(Contact, related=("organization", "user"), pk=pk)
 
 
 def save_brand(slug: str, *, name: str, names: dict[str, str] | None = None) -> tuple[Brand, bool]:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from supportdesk.accounts.models import Organization
+from supportdesk.db import fetch_rows
 from supportdesk.plans.models import Contract
 
 
@@ -29,12 +30,15 @@ def in_force_among(contracts: Iterable[Contract], at: datetime) -> Contract | No
     return next((c for c in ordered if c.active_on(local_day(c, at))), None)
 
 
-def organization_contracts(organization: Organization | int):
-    """The organization's contracts, newest first, with what ``in_force_among`` reads."""
-    return (
-        Contract.objects.filter(organization=organization)
-        .select_related("plan", "plan__calendar", "calendar", "account_manager")
-        .order_by("-start", "-pk")
+def organization_contracts(organization: Organization | int) -> list[Contract]:
+    """The organization's contracts, newest first, with what ``in_force_among`` reads (the
+    plan and the calendars) and the account manager. One statement compiled once: coverage
+    asks on every case, and a caller waits on it while the phone rings."""
+    return fetch_rows(
+        Contract,
+        ("-start", "-pk"),
+        related=("plan", "plan__calendar", "calendar", "account_manager"),
+        organization_id=organization if isinstance(organization, int) else organization.pk,
     )
 
 

@@ -93,7 +93,7 @@ def _normalized(address: str) -> str:
 
 
 def _fallback_plan() -> Plan | None:
-    return Plan.objects.filter(fallback=True).select_related("calendar").first()
+    return next(iter(fetch_rows(Plan, "name", related=("calendar",), fallback=True)), None)
 
 
 def decide_coverage(

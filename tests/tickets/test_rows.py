@@ -69,3 +69,43 @@ def test_rows_fetched_by_key_are_the_rows_the_orm_loads_in_the_same_order(case):
         [getattr(c, n) for n in columns] for c in loaded
     ]
     assert fetch_rows(SlaClock, "metric", case_id=case.pk + 1000) == []
+
+
+@pytest.mark.django_db
+def test_rows_fetched_with_their_related_rows_match_select_related(
+    world, django_assert_num_queries
+):
+    from datetime import date
+
+    from supportdesk.plans.models import Contract
+
+    org = world.admin.organization
+    Contract.objects.create(
+        organization=org, plan=world.plan, start=date(2025, 1, 1), account_manager=world.agent
+    )
+    related = ("plan", "plan__calendar", "calendar", "account_manager")
+    fetched = fetch_rows(Contract, ("-start", "-pk"), related=related, organization_id=org.pk)
+    loaded = list(
+        Contract.objects.filter(organization=org).select_related(*related).order_by("-start", "-pk")
+    )
+    assert [c.pk for c in fetched] == [c.pk for c in loaded] and len(fetched) == 2
+    with django_assert_num_queries(0):  # all in the rows fetched; a null key reads None
+        for got, want in zip(fetched, loaded, strict=True):
+            for path in related:
+                a, b = got, want
+                for name in path.split("__"):
+                    a, b = getattr(a, name), getattr(b, name)
+                assert (a and a.pk, type(a)) == (b and b.pk, type(b)), path
+            assert got.plan.calendar.timezone == want.plan.calendar.timezone
+        newest, oldest = fetched
+        assert newest.account_manager.email == world.agent.email
+        assert oldest.account_manager is None and oldest.calendar is None
+
+
+@pytest.mark.django_db
+def test_rows_fetched_by_a_key_of_several_fields(world):
+    from supportdesk.accounts.models import RegisteredAddress
+
+    found = fetch_rows(RegisteredAddress, "pk", kind="email", value="ana@cliente-b.pt")
+    assert [a.contact_id for a in found] == [world.admin.pk]
+    assert fetch_rows(RegisteredAddress, "pk", kind="phone", value="ana@cliente-b.pt") == []

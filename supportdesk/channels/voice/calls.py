@@ -10,6 +10,7 @@ line is recognised. The carrier waits on every step while the caller hears silen
 step only reads it reads before joining the writers' queue (``bench/voice.py`` measures it).
 """
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.urls import reverse
 from django.utils import timezone as djtz
@@ -30,7 +31,12 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from supportdesk.accounts.middleware import showing
 from supportdesk.accounts.models import Agent, Contact, User
-from supportdesk.accounts.services import InvalidAddress, find_contact, normalize_phone
+from supportdesk.accounts.services import (
+    InvalidAddress,
+    contact_by_key,
+    find_contact,
+    normalize_phone,
+)
 from supportdesk.channels.voice import setup
 from supportdesk.channels.voice.choices import (
     AfterHours,
@@ -84,24 +90,23 @@ class Step:
         return self.params.get("CallSid", "")
 
 
-def store(kind: str, url: str, params: dict[str, str], at: datetime) -> CarrierRequest:
-    """Keep the request as it came before acting on it: nothing the carrier said is lost."""
-    request = CarrierRequest(
+def received(kind: str, url: str, params: dict[str, str], at: datetime) -> CarrierRequest:
+    """The request as it came, to be kept with the step's writes (``handle``) or on its own
+    when the step fails (``fallback``): nothing the carrier said is lost."""
+    return CarrierRequest(
         kind=kind, call_sid=params.get("CallSid", "")[:64], url=url[:500], params=params,
         received_at=at,
     )  # fmt: skip
-    with writing():
-        insert_row(request)
-    return request
 
 
 def handle(request: CarrierRequest) -> str:
-    """Act on a stored request and answer the carrier's TwiML; the request is marked done in
-    the same transaction as the step's writes."""
+    """Act on a request and answer the carrier's TwiML. The request is kept, marked done, in
+    the step's own write transaction: one place in the writers' queue per request. A step
+    that fails writes nothing and leaves the request to ``fallback``."""
     step = Step(request.kind, request.params, request.received_at)
     base_url, acting, read = (
         _base_url.set(_origin(request.url)),
-        _acting.set(request.pk),
+        _acting.set(request),
         _read.set({}),
     )
     try:
@@ -124,8 +129,7 @@ def _origin(url: str) -> str:
 def fallback(request: CarrierRequest, error: Exception) -> str:
     """The desk could not write the call (a locked database, a bug): the caller still hears
     a greeting and may leave a message; the worker finishes the call from the stored request."""
-    if request.pk is not None:
-        CarrierRequest.objects.filter(pk=request.pk).update(error=repr(error)[:2000])
+    _keep_failed(request, error)
     response = VoiceResponse()
     _base_url.set(_origin(request.url))
     if request.kind in (WebhookKind.INCOMING, WebhookKind.GATHER, WebhookKind.DIAL):
@@ -144,9 +148,24 @@ def fallback(request: CarrierRequest, error: Exception) -> str:
     return str(response)
 
 
+def _keep_failed(request: CarrierRequest, error: Exception) -> None:
+    """Keep a request its step could not act on, with the error, for the worker; a database
+    that refuses even this is logged, and the carrier still gets its answer."""
+    request.error = repr(error)[:2000]
+    try:
+        with writing():
+            if request.pk is None or not update_row(
+                CarrierRequest, request.pk, error=request.error
+            ):
+                request.pk, request.done_at = None, None  # rolled back with its step
+                insert_row(request)
+    except DatabaseError:
+        log.exception("carrier request %s %s could not be kept", request.kind, request.call_sid)
+
+
 def finish_pending(now: datetime | None = None, limit: int = 100) -> int:
-    """The worker's part: act on stored requests that were never acted on, oldest first. A
-    request younger than a minute may still be in a web process's hands, so it waits."""
+    """The worker's part: act on kept requests that were never acted on, oldest first, once
+    they are a minute old (the failure that left them there may pass)."""
     now = now or djtz.now()
     stale = CarrierRequest.objects.filter(
         done_at__isnull=True, received_at__lte=now - timedelta(minutes=1)
@@ -156,7 +175,7 @@ def finish_pending(now: datetime | None = None, limit: int = 100) -> int:
         try:
             handle(request)
         except Exception as error:  # kept on the request for a person to see
-            CarrierRequest.objects.filter(pk=request.pk).update(error=repr(error)[:2000])
+            _keep_failed(request, error)
         else:
             done += 1
     return done
@@ -168,14 +187,16 @@ def finish_pending(now: datetime | None = None, limit: int = 100) -> int:
 #: Where the carrier reached the desk (scheme and host): the desk's callbacks go there too.
 _base_url: ContextVar[str] = ContextVar("carrier_base_url", default="")
 
-#: The stored request being acted on, until its step's writes mark it done.
-_acting: ContextVar[int | None] = ContextVar("carrier_request", default=None)
+#: The request being acted on, until its step's writes keep it, done.
+_acting: ContextVar[CarrierRequest | None] = ContextVar("carrier_request", default=None)
 
 #: What one request has read (a number, a menu's options, a team's lines): a step reads it
 #: before its write transaction, and finds it again inside.
 _read: ContextVar[dict[tuple[object, ...], object] | None] = ContextVar(
     "carrier_request_reads", default=None
 )
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -194,7 +215,11 @@ def _once(key: tuple[object, ...], read: Callable[[], T]) -> T:
 def _mark_done() -> None:
     request = _acting.get()
     if request is not None:
-        update_row(CarrierRequest, request, done_at=djtz.now(), error="")
+        request.done_at, request.error = djtz.now(), ""
+        if request.pk is None:
+            insert_row(request)
+        else:  # kept earlier by a failure, now finished by the worker
+            update_row(CarrierRequest, request.pk, done_at=request.done_at, error="")
         _acting.set(None)
 
 
@@ -309,13 +334,11 @@ def _option(menu_id: int | None, key: str) -> MenuOption | None:
 
 def _caller(call: Call) -> None:
     """Who called, their organization and the number they called, read for the case the call
-    opens: the contact with its organization in one query, the number from the set-up."""
+    opens: the contact with its organization, the number from the set-up."""
     if call.number_id is not None:
         call.number = _phone_number_by_key(call.number_id)
     if call.contact_id is not None:
-        contact = _first(
-            Contact.objects.select_related("user", "organization").filter(pk=call.contact_id)
-        )
+        contact = contact_by_key(call.contact_id)
         call.contact = contact
         if contact is not None and contact.organization_id == call.organization_id:
             call.organization = contact.organization

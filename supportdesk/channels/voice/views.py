@@ -1,4 +1,4 @@
-"""The carrier's webhooks: checked, stored, then acted on. Thin: the conversation is in
+"""The carrier's webhooks: checked, then acted on and kept. Thin: the conversation is in
 ``calls``; a failure still answers the caller (``calls.fallback``). And the people's pages:
 "Call us" in the portal, the agents' calls of the day and their phone simulator."""
 
@@ -8,7 +8,6 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError
 from django.http import (
     Http404,
     HttpRequest,
@@ -31,7 +30,7 @@ from supportdesk.accounts.models import Contact, RegisteredAddress
 from supportdesk.channels.voice import callback, calls, carrier, pages, recordings, simulator
 from supportdesk.channels.voice.calls import contact_pin
 from supportdesk.channels.voice.choices import WebhookKind
-from supportdesk.channels.voice.models import Call, CarrierRequest, PhoneNumber
+from supportdesk.channels.voice.models import Call, PhoneNumber
 from supportdesk.tickets import queue
 from supportdesk.tickets.models import Case
 
@@ -50,19 +49,12 @@ def step(request: HttpRequest, kind: str) -> HttpResponse:
     fields = carrier.form_fields(request)
     # Query arguments the desk wrote into its own callback URLs (which agent's leg, ...).
     fields.update({key: request.GET[key] for key in request.GET if key not in fields})
-    url, at = carrier.called_url(request), timezone.now()
+    received = calls.received(kind, carrier.called_url(request), fields, timezone.now())
     try:
-        stored = calls.store(kind, url, fields, at)
-    except DatabaseError as error:
-        # Not even stored: the caller still gets a voicemail, whose recording comes back later.
-        log.exception("carrier request %s %s could not be stored", kind, fields.get("CallSid"))
-        unstored = CarrierRequest(kind=kind, url=url, params=fields, received_at=at)
-        return HttpResponse(calls.fallback(unstored, error), content_type=TWIML)
-    try:
-        twiml = calls.handle(stored)
+        twiml = calls.handle(received)
     except Exception as error:
-        log.exception("carrier request %s could not be acted on; kept for the worker", stored.pk)
-        twiml = calls.fallback(stored, error)
+        log.exception("carrier request %s %s could not be acted on", kind, received.call_sid)
+        twiml = calls.fallback(received, error)
     return HttpResponse(twiml, content_type=TWIML)
 
 
