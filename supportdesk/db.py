@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 _mutex = threading.RLock()
@@ -56,10 +57,11 @@ class writing(ContextDecorator):
         return writing()  # a fresh one per decorated call: state lives on the instance
 
     def __enter__(self) -> None:
-        if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        db = _db()
+        if db.vendor == "sqlite" and not db.in_atomic_block:
             _mutex.acquire()
             self._queued = True
-            self._fd = _lock_file(str(connection.settings_dict["NAME"]))
+            self._fd = _lock_file(str(db.settings_dict["NAME"]))
             if self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
@@ -130,30 +132,37 @@ def _field(model: type[Model], name: str) -> Field:
 _loaders: dict[tuple[object, ...], list[tuple[int, Any, list[Any]]]] = {}
 
 
-def _converted(model: type[Model], fields: tuple[Field, ...], row: Sequence[Any]) -> list[Any]:
-    key = (model, connection.vendor)
+def _db() -> BaseDatabaseWrapper:
+    """The connection itself rather than ``django.db.connection``, its proxy, which looks it up
+    again on every attribute: what a row's columns pass around, they pass by the hundred."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _converted(
+    db: BaseDatabaseWrapper, model: type[Model], fields: tuple[Field, ...], row: Sequence[Any]
+) -> list[Any]:
+    key = (model, db.vendor)
     if key not in _loaders:
         columns = [(i, field.get_col(model._meta.db_table)) for i, field in enumerate(fields)]
         _loaders[key] = [
             (i, col, converters)
             for i, col in columns
-            if (
-                converters := connection.ops.get_db_converters(col)
-                + col.get_db_converters(connection)
-            )
+            if (converters := db.ops.get_db_converters(col) + col.get_db_converters(db))
         ]
     values = list(row)
     for i, col, converters in _loaders[key]:
         for convert in converters:
-            values[i] = convert(values[i], col, connection)
+            values[i] = convert(values[i], col, db)
     return values
 
 
 S = TypeVar("S")
 
 
-def _statement(key: tuple[object, ...], build: Callable[[], tuple[str, S]]) -> tuple[str, S]:
-    key = (*key, connection.vendor)
+def _statement(
+    db: BaseDatabaseWrapper, key: tuple[object, ...], build: Callable[[], tuple[str, S]]
+) -> tuple[str, S]:
+    key = (*key, db.vendor)
     if key not in _statements:
         _statements[key] = build()
     return _statements[key]
@@ -223,9 +232,10 @@ def _select(
             sql += " FOR UPDATE"
         return sql, tuple(tables)
 
-    sql, tables = _statement(("select", model, names, lock, ordering, paths), build)
-    params = [_field(model, name).get_db_prep_value(key[name], connection) for name in names]
-    with connection.cursor() as cursor:
+    db = _db()
+    sql, tables = _statement(db, ("select", model, names, lock, ordering, paths), build)
+    params = [_field(model, name).get_db_prep_value(key[name], db) for name in names]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     found = []
@@ -238,9 +248,9 @@ def _select(
             obj = None
             if table.parent < 0 or values[table.pk_at] is not None:  # None: a null key
                 obj = table.model.from_db(
-                    connection.alias,
+                    db.alias,
                     [f.attname for f in table.fields],
-                    _converted(table.model, table.fields, values),
+                    _converted(db, table.model, table.fields, values),
                 )
             if table.via is not None and objs[table.parent] is not None:
                 table.via.set_cached_value(objs[table.parent], obj)  # type: ignore[attr-defined]
@@ -292,18 +302,19 @@ def insert_rows(objs: Sequence[Model]) -> None:
         )
         return sql, fields
 
-    sql, fields = _statement(("insert", model, len(objs)), build)
+    db = _db()
+    sql, fields = _statement(db, ("insert", model, len(objs)), build)
     params = []
     for obj in objs:
         # A parent saved since it was assigned: its new key into the column, as save() does.
         obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+        params += [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         keys = cursor.fetchall()
     for obj, (pk,) in zip(objs, keys, strict=True):
         obj.pk = pk
-        obj._state.adding, obj._state.db = False, connection.alias
+        obj._state.adding, obj._state.db = False, db.alias
 
 
 def save_fields(obj: Model, *names: str) -> None:
@@ -329,8 +340,9 @@ def update_row(model: type[Model], pk: object, **values: object) -> int:
         )
         return sql, fields
 
-    sql, fields = _statement(("update", model, names), build)
-    params = [f.get_db_prep_save(values[n], connection) for f, n in zip(fields, names, strict=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, model._meta.pk.get_db_prep_value(pk, connection)])
+    db = _db()
+    sql, fields = _statement(db, ("update", model, names), build)
+    params = [f.get_db_prep_save(values[n], db) for f, n in zip(fields, names, strict=True)]
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, model._meta.pk.get_db_prep_value(pk, db)])
         return cursor.rowcount

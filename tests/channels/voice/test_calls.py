@@ -112,6 +112,7 @@ def test_unsigned_or_forged_request_is_refused_and_nothing_written(lines, client
     phone = Carrier(client)
     assert phone.post("/channels/voice/incoming", signature="").status_code == 403
     assert phone.post("/channels/voice/incoming", signature="bm90IGl0").status_code == 403
+    assert phone.post("/channels/voice/incoming", signature="assinaturaé").status_code == 403
     assert not CarrierRequest.objects.exists() and not Call.objects.exists()
 
 

@@ -23,7 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, threads, no_worker, **options):
         """Processes rather than threads by default: one thread per process keeps the GIL out
-        of the way while a request holds SQLite's write lock."""
+        of the way while a request holds SQLite's write lock. Each process takes a connection
+        only while its thread is free (``gunicorn_worker``)."""
         from supportdesk.world.demo import demo_logins
 
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -31,7 +32,8 @@ class Command(BaseCommand):
             sys.executable, "-m", "gunicorn", "supportdesk.wsgi",
             "--config", "python:supportdesk.runtime.gunicorn_conf",
             "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", str(threads),
+            "--worker-class", "supportdesk.runtime.gunicorn_worker.FreeThreadWorker",
+            "--threads", str(threads),
             "--limit-request-line", "8190",
             "--control-socket", str(settings.VAR_DIR / "gunicorn.ctl"),
             "--graceful-timeout", "5",
