@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -177,7 +178,7 @@ class _Table:
     parent: int = -1  # the table whose foreign key reaches this one (-1: the rows asked for)
     via: Field | None = None
 
-    @property
+    @cached_property
     def pk_at(self) -> int:
         return self.fields.index(self.model._meta.pk)
 

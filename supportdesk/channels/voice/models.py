@@ -201,8 +201,9 @@ class Call(models.Model):
 
 
 class CarrierRequest(models.Model):
-    """A webhook exactly as the carrier sent it, stored before it is acted on; ``done_at``
-    stays empty until the desk has written what it means, so the worker can finish it."""
+    """A webhook exactly as the carrier sent it, kept in the transaction that writes what it
+    means (``done_at`` set), or alone when that failed: ``done_at`` empty and the error, for
+    the worker to finish it."""
 
     kind = models.CharField(max_length=20, choices=WebhookKind.choices)
     call_sid = models.CharField(max_length=64, db_index=True)
