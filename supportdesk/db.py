@@ -9,8 +9,9 @@ Services do their reads first and hold the queue only for the transaction that w
 PostgreSQL locks rows, not the database: there ``writing()`` is ``transaction.atomic()``.
 
 And rows by key (``fetch_row``, ``insert_rows``, ``save_fields``): the few statements a phone
-call's steps wait on, with the SQL Django writes for them compiled once per process. They skip
-model signals, so they serve only models nothing listens to (the call, the case and its rows).
+call's steps wait on, with the SQL Django writes for them compiled once per process. Reads load
+what the ORM loads (``related`` joins as ``select_related`` does); writes skip the save
+signals, so they serve only models nothing listens to (the call, the case and its rows).
 """
 
 import fcntl

@@ -344,6 +344,32 @@ def test_a_failure_still_answers_the_caller_and_the_worker_finishes_the_call(
 
 
 @pytest.mark.django_db
+def test_a_step_failing_after_its_writes_leaves_the_request_kept_alone_for_the_worker(
+    lines, client, monkeypatch
+):
+    """The request is written with its step; when the step's transaction rolls back after that
+    (a failing commit, a bug at the end), the request is kept again on its own, not done."""
+    keep_done = calls._mark_done
+
+    def failing_at_the_end():
+        keep_done()
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(calls, "_mark_done", failing_at_the_end)
+    phone = Carrier(client)
+    with time_machine.travel(MONDAY_10, tick=False):
+        answer = phone.call()
+    assert answer.find("Record") is not None
+    stored = CarrierRequest.objects.get()
+    assert stored.done_at is None and "disk I/O error" in stored.error
+    assert not Call.objects.exists()  # the step's writes rolled back with it
+    monkeypatch.undo()
+    assert calls.finish_pending(now=MONDAY_10 + timedelta(minutes=2)) == 1
+    assert Call.objects.get(sid=phone.sid).rang_at == MONDAY_10
+    assert CarrierRequest.objects.get().done_at is not None
+
+
+@pytest.mark.django_db
 def test_call_back_rings_the_agent_then_the_customer_whose_answer_meets_the_clock(
     lines, client, fake_carrier
 ):
