@@ -24,12 +24,12 @@ from supportdesk.channels.voice import carrier
 @csrf_exempt  # the carrier signs its requests instead (carrier.is_signed)
 @require_POST
 def incoming(request: HttpRequest) -> HttpResponse:
-    if not carrier.is_signed(request):
+    url, fields = carrier.called_url(request), carrier.form_fields(request)
+    if not carrier.is_signed(request, url, fields):
         return HttpResponseForbidden("invalid or missing X-Twilio-Signature")
-    fields = carrier.form_fields(request)
     if not fields.get("MessageSid"):
         return HttpResponseBadRequest("MessageSid missing")
-    services.receive(carrier.called_url(request), fields, timezone.now())
+    services.receive(url, fields, timezone.now())
     # Nothing to answer: replies go out through the outbox when an agent writes.
     return HttpResponse(str(MessagingResponse()), content_type="text/xml; charset=utf-8")
 

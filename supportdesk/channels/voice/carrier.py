@@ -26,15 +26,16 @@ def form_fields(request: HttpRequest) -> dict[str, str]:
     return {key: request.POST[key] for key in request.POST}
 
 
-def is_signed(request: HttpRequest) -> bool:
-    """Signed for the URL as called, or for it with the port added or dropped (Twilio signs
-    either way). The URL as called is tried alone first: the validator always computes both
-    of the others, and the carrier waits on every request."""
+def is_signed(request: HttpRequest, url: str, fields: dict[str, str]) -> bool:
+    """Whether the request's signature covers ``url`` (``called_url``) and its form ``fields``
+    (``form_fields``), which the view reads once and acts on: for the URL as called, or for it
+    with the port added or dropped (Twilio signs either way). The URL as called is tried alone
+    first: the validator always computes both of the others, and the carrier waits on every
+    request."""
     signature = request.META.get(SIGNATURE_HEADER, "")
     if not signature:
         return False
     validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
-    url, fields = called_url(request), form_fields(request)
     expected = validator.compute_signature(url, fields).encode()
     return hmac.compare_digest(expected, signature.encode()) or validator.validate(
         url, fields, signature

@@ -44,12 +44,12 @@ TWIML = "text/xml; charset=utf-8"
 def step(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in WebhookKind.values:
         return HttpResponseNotFound()
-    if not carrier.is_signed(request):
+    url, posted = carrier.called_url(request), carrier.form_fields(request)
+    if not carrier.is_signed(request, url, posted):
         return HttpResponseForbidden("invalid or missing X-Twilio-Signature")
-    fields = carrier.form_fields(request)
     # Query arguments the desk wrote into its own callback URLs (which agent's leg, ...).
-    fields.update({key: request.GET[key] for key in request.GET if key not in fields})
-    received = calls.received(kind, carrier.called_url(request), fields, timezone.now())
+    fields = posted | {key: request.GET[key] for key in request.GET if key not in posted}
+    received = calls.received(kind, url, fields, timezone.now())
     try:
         twiml = calls.handle(received)
     except Exception as error:
